@@ -1,0 +1,129 @@
+"""`milo-pipeline`: run the whole chain for a period, or the demo on synthetic exports.
+
+Heavy imports (Dagster, dbt, Great Expectations, WeasyPrint) happen once, inside the command.
+A user's mistake ends with a French message and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+from pathlib import Path
+
+from .lib.periods import Periode, parse_period, partition_keys
+
+EXIT_OK, EXIT_ECHEC, EXIT_USAGE = 0, 1, 2
+
+
+def _prepare_dagster_home(milo_home: Path) -> None:
+    """DAGSTER_HOME defaults to MILO_HOME/dagster (SQLite storage), telemetry off."""
+    home = Path(os.environ.get("DAGSTER_HOME") or milo_home / "dagster").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(home)
+
+
+def run_pipeline(exports: Path, periode: Periode, out: Path, milo_home: Path) -> int:
+    exports, out, milo_home = exports.resolve(), out.resolve(), milo_home.resolve()
+    if not exports.is_dir():
+        print(f"Erreur : le dossier des exports {exports} n'existe pas.", file=sys.stderr)
+        return EXIT_USAGE
+    _prepare_dagster_home(milo_home)
+    warnings.filterwarnings("ignore")
+    import dagster as dg
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+    from .definitions import defs
+    from .defs.resources import MiloSettings
+
+    start, end = partition_keys(periode)
+    print(f"milo-pipeline : période {periode.debut:%d/%m/%Y} – {periode.fin:%d/%m/%Y}, exports {exports}")
+    with dg.DagsterInstance.get() as instance:
+        result = defs.get_job_def("tout").execute_in_process(
+            instance=instance,
+            resources={"milo": MiloSettings(milo_home=str(milo_home), exports_dir=str(exports), out_dir=str(out))},
+            tags={ASSET_PARTITION_RANGE_START_TAG: start, ASSET_PARTITION_RANGE_END_TAG: end},
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+            raise_on_error=False,
+        )
+        return _summarise(result, periode, out)
+
+
+def _summarise(result, periode: Periode, out: Path) -> int:
+    checks = result.get_asset_check_evaluations()
+    for evaluation in checks:
+        mark = "ok" if evaluation.passed else "ÉCHEC"
+        print(f"  contrôle {evaluation.check_name} : {mark} — {evaluation.description or ''}")
+    if result.success:
+        print(f"Indicateurs : {out / 'indicateurs.csv'}")
+        print(f"Rapport : {out / f'rapport_activite_{periode.label}.pdf'}")
+        return EXIT_OK
+    print("Échec du run : rien n'a été publié pour cette période.", file=sys.stderr)
+    for event in result.all_events:
+        if event.is_step_failure:
+            data = event.step_failure_data
+            if data.user_failure_data is not None and data.user_failure_data.description:
+                print(data.user_failure_data.description, file=sys.stderr)
+            else:
+                print(f"  étape {event.step_key} : {data.error.message.strip()}", file=sys.stderr)
+    print(f"Journal complet du run {result.run_id} : DAGSTER_HOME={os.environ['DAGSTER_HOME']}", file=sys.stderr)
+    return EXIT_ECHEC
+
+
+def _milo_home(args) -> Path:
+    return Path(args.milo_home or os.environ.get("MILO_HOME") or "data")
+
+
+def cmd_run(args) -> int:
+    try:
+        periode = parse_period(args.period)
+    except ValueError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return run_pipeline(Path(args.exports), periode, Path(args.out), _milo_home(args))
+
+
+def cmd_demo(args) -> int:
+    import shutil
+
+    from .synthetic.generator import generate
+
+    home = _milo_home(args)
+    exports = home / "demo" / "exports"
+    shutil.rmtree(exports, ignore_errors=True)
+    exports.mkdir(parents=True)
+    generate(exports, youths=args.youths, seed=args.seed, year=args.year)
+    print(f"Exports synthétiques ({args.youths} jeunes accompagnés, graine {args.seed}) : {exports}")
+    out = Path(args.out) if args.out else home / "demo" / "out"
+    return run_pipeline(exports, parse_period(str(args.year)), out, home)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="milo-pipeline", description="Exports i-milo → indicateurs, rapport PDF.")
+    p.add_argument("--milo-home", help="dossier de travail (défaut : $MILO_HOME, sinon ./data)")
+    sub = p.add_subparsers(dest="commande", required=True)
+    run = sub.add_parser("run", help="calcule les indicateurs et le rapport d'une période")
+    run.add_argument("--exports", required=True, help="dossier des exports i-milo")
+    run.add_argument("--period", required=True, help="AAAA (année) ou AAAA-MM (mois)")
+    run.add_argument("--out", required=True, help="dossier de sortie")
+    run.set_defaults(func=cmd_run)
+    demo = sub.add_parser("demo", help="génère des exports synthétiques et produit le rapport annuel")
+    demo.add_argument("--youths", type=int, default=3500, help="jeunes accompagnés dans l'année (défaut 3500)")
+    demo.add_argument("--seed", type=int, default=2024)
+    demo.add_argument("--year", type=int, default=2024)
+    demo.add_argument("--out", help="dossier de sortie (défaut : MILO_HOME/demo/out)")
+    demo.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Resources: where things live (MILO_HOME, exports, outputs, warehouse) and the dbt CLI."""
+
+from __future__ import annotations
+
+import os
+import sys
+from functools import cached_property
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, DbtProject
+
+ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT_DIR = ROOT / "dbt_project"
+
+
+def default_milo_home() -> str:
+    return os.environ.get("MILO_HOME", "data")
+
+
+class MiloSettings(dg.ConfigurableResource):
+    """Folders of a Mission Locale's installation. Relative paths are taken from the working directory."""
+
+    milo_home: str = ""
+    exports_dir: str = ""
+    out_dir: str = ""
+
+    @cached_property
+    def home(self) -> Path:
+        return Path(self.milo_home or default_milo_home()).resolve()
+
+    @property
+    def exports(self) -> Path:
+        return Path(self.exports_dir or os.environ.get("MILO_EXPORTS") or self.home / "exports").resolve()
+
+    @property
+    def out(self) -> Path:
+        return Path(self.out_dir or os.environ.get("MILO_OUT") or self.home / "out").resolve()
+
+    @property
+    def warehouse(self) -> Path:
+        return Path(os.environ.get("MILO_WAREHOUSE") or self.home / "warehouse.duckdb").resolve()
+
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project.prepare_if_dev()
+if not dbt_project.manifest_path.exists():
+    dbt_project.preparer.prepare(dbt_project)
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=dbt_project,
+        dbt_executable=str(Path(sys.executable).with_name("dbt")),
+    )

@@ -1,0 +1,190 @@
+"""SVG charts of the report, written as strings by pure functions (no plotting library).
+
+Each function receives (label, value) pairs already computed and only does geometry:
+length of a bar = value / scale × available room. Same input → same string (coordinates
+written with at most two decimals). Every SVG carries `width`, `height` and `viewBox`, the
+font on each text element (renderers do not all inherit it) and XML-escaped labels.
+A missing value (None) draws a zero-length bar labelled "–".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from xml.sax.saxutils import escape, quoteattr
+
+from milo_pipeline.lib.formatting import fr_pct
+
+FONT = "DejaVu Sans, sans-serif"
+ACCENT = "#1d5b79"
+TRACK = "#e9eff3"
+INK = "#222222"
+AXIS = "#9aa9b3"
+PALETTE = (ACCENT, "#8cb9d0", "#c9dbe5", "#5f7f91", "#b0b7bc")
+
+Items = Sequence[tuple[str, float | None]]
+Formatter = Callable[[float | None], str]
+
+
+def _n(x: float) -> str:
+    """A stable coordinate: at most two decimals, no trailing zeros."""
+    text = f"{x:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _attrs(**attributes: object) -> str:
+    """`class_="x", font_size=9` → `class="x" font-size="9"` (None values are left out)."""
+    parts = []
+    for name, value in attributes.items():
+        if value is None:
+            continue
+        if isinstance(value, float | int):
+            value = _n(float(value))
+        parts.append(f"{name.rstrip('_').replace('_', '-')}={quoteattr(str(value))}")
+    return " ".join(parts)
+
+
+def _rect(**attributes: object) -> str:
+    return f"<rect {_attrs(**attributes)}/>"
+
+
+def _text(content: str, x: float, y: float, size: float, *, css_class: str, anchor: str = "start",
+          bold: bool = False) -> str:
+    attributes = _attrs(class_=css_class, x=x, y=y, font_family=FONT, font_size=size,
+                        font_weight="bold" if bold else None, text_anchor=anchor, fill=INK)
+    return f"<text {attributes}>{escape(content)}</text>"
+
+
+def _svg(width: float, height: float, title: str, content: list[str]) -> str:
+    head = _attrs(xmlns="http://www.w3.org/2000/svg", width=width, height=height,
+                  viewBox=f"0 0 {_n(width)} {_n(height)}", role="img", font_family=FONT)
+    lines = [f"<svg {head}>"]
+    if title:
+        lines.append(f"<title>{escape(title)}</title>")
+    return "\n".join([*lines, *content, "</svg>"])
+
+
+def _scale(items: Items, scale_max: float | None) -> float:
+    if scale_max is not None:
+        if scale_max <= 0:
+            raise ValueError(f"L'échelle d'un graphique doit être positive (reçu {scale_max})")
+        return scale_max
+    return max((v for _, v in items if v is not None and v > 0), default=1.0)
+
+
+def _length(value: float | None, scale: float, room: float) -> float:
+    """value / scale × room, 0 for a missing, NaN or negative value, capped at room."""
+    if value is None or not value > 0:
+        return 0.0
+    return min(value, scale) / scale * room
+
+
+def _wrap(label: str, max_chars: int) -> list[str]:
+    """Split a label too long for its column in two lines, at the space nearest the middle."""
+    if len(label) <= max_chars or " " not in label:
+        return [label]
+    middle = len(label) / 2
+    cut = min((i for i, c in enumerate(label) if c == " "), key=lambda i: (abs(i - middle), i))
+    return [label[:cut], label[cut + 1:]]
+
+
+def horizontal_bar_chart(items: Items, *, title: str = "", width: float = 360, label_width: float = 170,
+                         value_width: float = 50, bar_height: float = 14, gap: float = 8,
+                         font_size: float = 9.5, scale_max: float | None = None,
+                         format_value: Formatter = fr_pct) -> str:
+    """One row per item: label on the left, the bar over a light track, the formatted value on the right.
+
+    Without `scale_max` the longest bar fills the room (room = width − label_width − value_width);
+    with it, length = value / scale_max × room, capped at the room.
+    """
+    room = width - label_width - value_width
+    if room <= 0:
+        raise ValueError("Graphique trop étroit pour ses libellés et ses valeurs")
+    scale = _scale(items, scale_max)
+    margin = 4.0
+    height = 2 * margin + len(items) * (bar_height + gap) - (gap if items else 0)
+    content = []
+    for i, (label, value) in enumerate(items):
+        y = margin + i * (bar_height + gap)
+        baseline = y + bar_height / 2 + font_size * 0.35
+        content += [
+            '<g class="row">',
+            _text(label, label_width - 6, baseline, font_size, css_class="label", anchor="end"),
+            _rect(class_="track", x=label_width, y=y, width=room, height=bar_height, fill=TRACK),
+            _rect(class_="bar", x=label_width, y=y, width=_length(value, scale, room), height=bar_height,
+                  fill=ACCENT),
+            _text(format_value(value), label_width + room + 6, baseline, font_size, css_class="value",
+                  bold=True),
+            "</g>",
+        ]
+    return _svg(width, height, title, content)
+
+
+def vertical_bar_chart(items: Items, *, title: str = "", width: float = 320, height: float = 170,
+                       font_size: float = 9, scale_max: float | None = None,
+                       format_value: Formatter = fr_pct) -> str:
+    """One column per item (e.g. age bands): value above the bar, label (≤ 2 lines) below the axis.
+
+    Bars are 60 % of their column; height = value / scale × room (room = height minus the
+    margins for the value and the label), the tallest bar filling the room without `scale_max`.
+    """
+    top, bottom = font_size * 2, font_size * 3
+    room = height - top - bottom
+    if room <= 0 or not items:
+        raise ValueError("Graphique trop bas, ou sans élément à représenter")
+    scale = _scale(items, scale_max)
+    column = width / len(items)
+    bar_width = column * 0.6
+    max_chars = max(4, int(column / (font_size * 0.6)))
+    axis = top + room
+    content = []
+    for i, (label, value) in enumerate(items):
+        centre = (i + 0.5) * column
+        length = _length(value, scale, room)
+        content += [
+            '<g class="column">',
+            _rect(class_="bar", x=centre - bar_width / 2, y=axis - length, width=bar_width, height=length,
+                  fill=ACCENT),
+            _text(format_value(value), centre, axis - length - font_size * 0.5, font_size, css_class="value",
+                  anchor="middle", bold=True),
+        ]
+        for j, line in enumerate(_wrap(label, max_chars)):
+            content.append(_text(line, centre, axis + font_size * (1.4 + 1.15 * j), font_size,
+                                 css_class="label", anchor="middle"))
+        content.append("</g>")
+    content.append(f"<line {_attrs(x1=0, y1=axis, x2=width, y2=axis, stroke=AXIS, stroke_width=1)}/>")
+    return _svg(width, height, title, content)
+
+
+def split_bar_chart(items: Items, *, title: str = "", width: float = 320, bar_height: float = 22,
+                    font_size: float = 9.5, format_value: Formatter = fr_pct,
+                    colours: Sequence[str] = PALETTE) -> str:
+    """A single bar split in parts (e.g. women / men) with a legend below it.
+
+    Each part is its value over the sum of the values (rounded shares may add up to 99.9 or
+    100.1): the bar is always full. With no positive value, only the empty track is drawn.
+    """
+    if not items:
+        raise ValueError("Répartition sans élément à représenter")
+    total = sum(v for _, v in items if v is not None and v > 0)
+    height = bar_height + 10 + font_size * 1.6
+    track = _rect(class_="track", x=0, y=0, width=width, height=bar_height, fill=TRACK)
+    content = [] if total > 0 else [track]
+    x = 0.0
+    for i, (_, value) in enumerate(items):
+        length = _length(value, total, width) if total > 0 else 0.0
+        content.append(_rect(class_="part", x=x, y=0, width=length, height=bar_height,
+                             fill=colours[i % len(colours)]))
+        x += length
+    column = width / len(items)
+    baseline = bar_height + 10 + font_size
+    for i, (label, value) in enumerate(items):
+        x0 = i * column
+        content += [
+            '<g class="legend">',
+            _rect(x=x0, y=baseline - font_size * 0.85, width=font_size, height=font_size,
+                  fill=colours[i % len(colours)]),
+            _text(f"{label} {format_value(value)}", x0 + font_size * 1.5, baseline, font_size,
+                  css_class="label"),
+            "</g>",
+        ]
+    return _svg(width, height, title, content)

@@ -1,0 +1,38 @@
+"""Errors that speak to the data team: which file, which line, which column, which value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Probleme:
+    fichier: str
+    message: str
+    colonne: str | None = None
+    ligne: int | None = None
+    valeur: str | None = None
+
+    def __str__(self) -> str:
+        lieu = [self.fichier]
+        if self.ligne is not None:
+            lieu.append(f"ligne {self.ligne}")
+        if self.colonne is not None:
+            lieu.append(f"colonne « {self.colonne} »")
+        texte = ", ".join(lieu) + " : " + self.message
+        if self.valeur is not None:
+            texte += f" (valeur lue : « {self.valeur} »)"
+        return texte
+
+
+class ExportsInvalides(Exception):
+    """The exports cannot be used as they are; nothing was written."""
+
+    def __init__(self, problemes: list[Probleme]):
+        self.problemes = problemes
+        super().__init__(self.texte())
+
+    def texte(self) -> str:
+        lignes = [f"Exports refusés ({len(self.problemes)} problème(s)) :"]
+        lignes += [f"  - {p}" for p in self.problemes]
+        return "\n".join(lignes)

@@ -1,0 +1,141 @@
+"""French typography for numbers, amounts, percentages, dates and periods.
+
+Pure functions used by the report (as Jinja2 filters) and by the charts. Common rules:
+- thousands separator U+202F (narrow no-break space), decimal comma;
+- rounding half away from zero, computed on the value's decimal representation with
+  `Decimal` (51.25 → "51,3", 0.05 → "0,1"): no binary floating-point artefacts;
+- a missing value (None or NaN) → "–" (en dash);
+- negative numbers start with "-" (hyphen-minus); a value that rounds to zero never
+  carries a sign (-0.04 → "0,0").
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+ESPACE_FINE = "\u202f"
+ABSENT = "–"
+
+MOIS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def _decimal(v: object) -> Decimal | None:
+    """The exact Decimal of a number's decimal representation (None for None or NaN)."""
+    if v is None:
+        return None
+    try:
+        d = v if isinstance(v, Decimal) else Decimal(str(v))
+    except InvalidOperation as exc:
+        raise ValueError(f"Valeur non numérique à mettre en forme : {v!r}") from exc
+    if d.is_nan():
+        return None
+    if d.is_infinite():
+        raise ValueError(f"Valeur infinie à mettre en forme : {v!r}")
+    return d
+
+
+def arrondi(v: object, decimales: int = 0) -> Decimal | None:
+    """Round half away from zero to `decimales` places (None/NaN → None)."""
+    d = _decimal(v)
+    if d is None:
+        return None
+    return d.quantize(Decimal(1).scaleb(-decimales), rounding=ROUND_HALF_UP)
+
+
+def fr_nombre(v: object, decimales: int = 0) -> str:
+    """1571 → "1 571"; 1234.56 with one decimal → "1 234,6" (U+202F between groups)."""
+    d = arrondi(v, decimales)
+    if d is None:
+        return ABSENT
+    signe = "-" if d < 0 else ""
+    texte = f"{abs(d):f}"
+    entier, _, fraction = texte.partition(".")
+    groupes = []
+    while len(entier) > 3:
+        groupes.insert(0, entier[-3:])
+        entier = entier[:-3]
+    groupes.insert(0, entier)
+    resultat = ESPACE_FINE.join(groupes)
+    if fraction:
+        resultat += "," + fraction
+    return signe + resultat
+
+
+def fr_pct(v: object, decimales: int = 1) -> str:
+    """51.25 → "51,3 %" (one decimal, U+202F before the sign)."""
+    if arrondi(v, decimales) is None:
+        return ABSENT
+    return f"{fr_nombre(v, decimales)}{ESPACE_FINE}%"
+
+
+def fr_eur(v: object, decimales: int = 0) -> str:
+    """110406 → "110 406 €"."""
+    if arrondi(v, decimales) is None:
+        return ABSENT
+    return f"{fr_nombre(v, decimales)}{ESPACE_FINE}€"
+
+
+def fr_valeur(v: object, unite: str) -> str:
+    """An indicator value in its unit: nb, pct, eur, mois (one decimal + "mois"), ratio (one decimal)."""
+    if unite == "nb":
+        return fr_nombre(v)
+    if unite == "pct":
+        return fr_pct(v)
+    if unite == "eur":
+        return fr_eur(v)
+    if unite == "mois":
+        return ABSENT if arrondi(v, 1) is None else f"{fr_nombre(v, 1)}{ESPACE_FINE}mois"
+    if unite == "ratio":
+        return fr_nombre(v, 1)
+    raise ValueError(f"Unité d'indicateur inconnue : {unite!r} (attendu : nb, pct, eur, mois, ratio)")
+
+
+def _jour(d: date) -> str:
+    return "1er" if d.day == 1 else str(d.day)
+
+
+def fr_date(d: date | None) -> str:
+    """date(2024, 12, 31) → "31 décembre 2024"; the first day of a month is written "1er"."""
+    if d is None:
+        return ABSENT
+    return f"{_jour(d)} {MOIS[d.month - 1]} {d.year}"
+
+
+def fr_periode(debut: date | None, fin: date | None) -> str:
+    """The French label of a period [debut, fin], both days included.
+
+    Calendar year → "année 2024"; whole month → "mars 2024"; one day → "le 3 mars 2024";
+    otherwise "du 1er janvier au 31 mars 2024", "du 3 au 17 mars 2024" or
+    "du 15 décembre 2023 au 14 janvier 2024".
+    """
+    if debut is None or fin is None:
+        return ABSENT
+    if fin < debut:
+        raise ValueError(f"Période invalide : la fin ({fin}) précède le début ({debut})")
+    if debut == fin:
+        return f"le {fr_date(debut)}"
+    if debut == date(debut.year, 1, 1) and fin == date(debut.year, 12, 31):
+        return f"année {debut.year}"
+    dernier_jour = calendar.monthrange(debut.year, debut.month)[1]
+    if (debut.year, debut.month) == (fin.year, fin.month):
+        if debut.day == 1 and fin.day == dernier_jour:
+            return f"{MOIS[debut.month - 1]} {debut.year}"
+        return f"du {_jour(debut)} au {fr_date(fin)}"
+    if debut.year == fin.year:
+        return f"du {_jour(debut)} {MOIS[debut.month - 1]} au {fr_date(fin)}"
+    return f"du {fr_date(debut)} au {fr_date(fin)}"

@@ -1,0 +1,50 @@
+"""The output contract of `indicateurs.csv`, and writing files so a reader never sees half of one."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterable
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+COLONNES = ("periode_debut", "periode_fin", "indicateur", "modalite", "valeur", "unite")
+DECIMALES = {"nb": 0, "pct": 1, "ratio": 1, "mois": 1, "eur": 2}
+
+
+def format_valeur(valeur, unite: str) -> str:
+    """Dot decimal; counts as integers, pct/ratio/mois with 1 decimal, eur with 2; NULL → empty."""
+    if valeur is None:
+        return ""
+    places = DECIMALES[unite]
+    quantum = Decimal(1).scaleb(-places)
+    return str(Decimal(str(valeur)).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def indicateurs_csv(rows: Iterable[dict]) -> bytes:
+    """`rows`: dicts with the contract's keys, already in output order."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLONNES)
+    for row in rows:
+        writer.writerow([
+            _iso(row["periode_debut"]), _iso(row["periode_fin"]), row["indicateur"], row["modalite"] or "",
+            format_valeur(row["valeur"], row["unite"]), row["unite"],
+        ])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _iso(d) -> str:
+    return d.isoformat() if isinstance(d, date) else str(d)
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write to a temporary sibling then rename: the previous file stays whole until the new one is."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return path
