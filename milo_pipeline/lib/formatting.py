@@ -12,10 +12,12 @@ Pure functions used by the report (as Jinja2 filters) and by the charts. Common 
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 ESPACE_FINE = "\u202f"
+ESPACE_INSECABLE = "\u00a0"
 ABSENT = "–"
 
 MOIS = (
@@ -139,3 +141,15 @@ def fr_periode(debut: date | None, fin: date | None) -> str:
     if debut.year == fin.year:
         return f"du {_jour(debut)} {MOIS[debut.month - 1]} au {fr_date(fin)}"
     return f"du {fr_date(debut)} au {fr_date(fin)}"
+
+
+def fr_texte(texte: str | None) -> str:
+    """French spacing in running text: no line break inside « … » nor before : ; ! ? %.
+
+    The spaces after « and before » or : become U+00A0, before ; ! ? % U+202F.
+    """
+    if texte is None:
+        return ""
+    texte = re.sub(r"«\s+", "«" + ESPACE_INSECABLE, texte)
+    texte = re.sub(r"\s+([»:])", ESPACE_INSECABLE + r"\1", texte)
+    return re.sub(r"\s+([;!?%])", ESPACE_FINE + r"\1", texte)

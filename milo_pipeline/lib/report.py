@@ -25,7 +25,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from milo_pipeline.lib import charts
-from milo_pipeline.lib.formatting import fr_date, fr_eur, fr_nombre, fr_pct, fr_periode, fr_valeur
+from milo_pipeline.lib.formatting import fr_date, fr_eur, fr_nombre, fr_pct, fr_periode, fr_texte, fr_valeur
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 TEMPLATE = "rapport.html.j2"
@@ -138,8 +138,9 @@ def _chiffres(titre: str | None, chiffres: list[dict]) -> dict:
 
 
 Dessin = Callable[..., str]
-BARRES_HORIZONTALES: Dessin = partial(charts.horizontal_bar_chart, width=380, label_width=180)
-BARRES_VERTICALES: Dessin = charts.vertical_bar_chart
+# 376 px = the chart's column in rapport.css; rows 25 px apart, as the table rows beside it.
+BARRES_HORIZONTALES: Dessin = partial(charts.horizontal_bar_chart, width=376, label_width=176, gap=11)
+BARRES_VERTICALES: Dessin = partial(charts.vertical_bar_chart, height=140)
 BARRE_PARTAGEE: Dessin = charts.split_bar_chart
 
 
@@ -301,7 +302,8 @@ def build_report_context(rows: Iterable[Row], dictionnaire: Iterable[Row], progr
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(nombre=fr_nombre, pct=fr_pct, eur=fr_eur, date=fr_date, valeur=fr_valeur)
+    env.filters.update(nombre=fr_nombre, pct=fr_pct, eur=fr_eur, date=fr_date, valeur=fr_valeur,
+                       texte=fr_texte)
     env.globals["periode"] = fr_periode
     return env
 

@@ -1,0 +1,165 @@
+"""Ingestion on small hand-written exports: formats, typing, pseudonymisation, errors."""
+
+from __future__ import annotations
+
+import shutil
+import stat
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+from openpyxl import Workbook
+
+from milo_pipeline.lib.errors import ExportsInvalides
+from milo_pipeline.lib.ingestion import ingest_exports
+from milo_pipeline.lib.pseudonymisation import ENV_KEY, load_key, pseudonymise
+
+FIXTURE = Path(__file__).parent / "fixtures" / "exports_2024"
+KEY = "cle-de-test"
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch):
+    monkeypatch.setenv(ENV_KEY, KEY)
+
+
+@pytest.fixture
+def exports(tmp_path) -> Path:
+    folder = tmp_path / "exports"
+    shutil.copytree(FIXTURE, folder)
+    return folder
+
+
+def ingest(folder: Path, tmp_path: Path):
+    return ingest_exports(folder, tmp_path / "home" / "warehouse.duckdb", tmp_path / "home")
+
+
+def query(tmp_path: Path, sql: str):
+    with duckdb.connect(str(tmp_path / "home" / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_fixture_formats_are_read_and_typed(exports, tmp_path):
+    resultat = ingest(exports, tmp_path)
+    formats = {f.table: (f.format, f.encodage, f.separateur) for f in resultat.fichiers}
+    assert formats["jeunes"] == ("csv", "cp1252", ";")
+    assert formats["evenements"] == ("csv", "utf-8-sig", ";")
+    assert formats["situations"] == ("csv", "utf-8", "\t")
+    assert formats["allocations"] == ("csv", "utf-8", ",")
+    assert formats["dispositifs"] == ("xlsx", None, None)
+    assert resultat.lignes == {"jeunes": 8, "evenements": 15, "dispositifs": 8, "situations": 2, "allocations": 5,
+                               "parrainages": 1, "parrains": 1, "reperage": 2, "contacts_entreprises": 1}
+    assert resultat.date_export == "2025-01-15"
+
+    j02 = pseudonymise(KEY.encode(), "J02")
+    assert query(tmp_path, f"select date_naissance, zrr, hebergement, permis_b, commune_insee, qpv_code "
+                           f"from raw.jeunes where id_jeune = '{j02}'") == [
+        (date(2006, 3, 11), True, "Hôtel", True, "25047", None)]
+    # accents of a Windows-1252 file survive; "NON" in capitals is a boolean
+    j04 = pseudonymise(KEY.encode(), "J04")
+    assert query(tmp_path, f"select zrr, hebergement from raw.jeunes where id_jeune = '{j04}'") == [(False, None)]
+    assert query(tmp_path, "select count(*) from raw.jeunes where site = 'Besançon Midol'") == [(5,)]
+    # ISO with time, ISO date and JJ/MM/AAAA in the same column
+    assert query(tmp_path, "select id_evenement, date_evenement from raw.evenements "
+                           "where id_evenement in ('E05', 'E07', 'E08') order by 1") == [
+        ("E05", datetime(2024, 6, 1)), ("E07", datetime(2024, 1, 5)), ("E08", datetime(2024, 12, 31, 23, 30))]
+    # decimal comma
+    assert query(tmp_path, "select sum(montant) from raw.allocations") == [(Decimal("1352.75"),)]
+    # XLSX: text dates and empty cells
+    assert query(tmp_path, "select dispositif, date_entree, date_sortie, motif_sortie from raw.dispositifs "
+                           "where dispositif = 'Atelier Bidule'") == [
+        ("Atelier Bidule", date(2024, 4, 1), date(2024, 4, 30), None)]
+    # leading zeros of codes are kept
+    assert query(tmp_path, "select siret from raw.contacts_entreprises") == [("01234567800011",)]
+
+
+def test_personal_data_never_reaches_the_warehouse(exports, tmp_path):
+    ingest(exports, tmp_path)
+    columns = {c for (c,) in query(tmp_path, "select column_name from information_schema.columns "
+                                             "where table_schema = 'raw'")}
+    assert not columns & {"nom", "prenom", "telephone", "email", "adresse", "raison_sociale", "conseiller"}
+    ids = {i for (i,) in query(tmp_path, "select id_jeune from raw.jeunes")}
+    assert ids == {pseudonymise(KEY.encode(), f"J0{i}") for i in range(1, 9)}
+    raw_bytes = (tmp_path / "home" / "warehouse.duckdb").read_bytes()
+    for secret in (b"Lef\xc3\xa8vre", b"zoe.lefevre@example.org", b"06 11 22 33 44", b"rue des", b"Boulangerie"):
+        assert secret not in raw_bytes
+
+
+def test_hmac_in_sql_equals_python_hmac(tmp_path, monkeypatch, exports):
+    monkeypatch.setenv(ENV_KEY, "x" * 100)  # a key longer than the block is hashed first (RFC 2104)
+    ingest(exports, tmp_path)
+    ids = {i for (i,) in query(tmp_path, "select id_jeune from raw.evenements")}
+    assert pseudonymise(b"x" * 100, "J01") in ids
+
+
+def test_key_file_created_once_with_mode_0600(tmp_path, monkeypatch):
+    monkeypatch.delenv(ENV_KEY)
+    first = load_key(tmp_path)
+    assert stat.S_IMODE((tmp_path / "pseudonymisation.key").stat().st_mode) == 0o600
+    assert load_key(tmp_path) == first and len(first) == 64
+
+
+def test_raw_files_are_archived_read_only_by_checksum(exports, tmp_path):
+    resultat = ingest(exports, tmp_path)
+    jeunes = next(f for f in resultat.fichiers if f.table == "jeunes")
+    archived = tmp_path / "home" / "archive" / jeunes.sha256 / "jeunes_2025-01-15.csv"
+    assert archived.read_bytes() == (exports / "jeunes_2025-01-15.csv").read_bytes()
+    assert stat.S_IMODE(archived.stat().st_mode) == 0o444
+
+
+def test_header_aliases_from_configuration(exports, tmp_path):
+    path = exports / "situations_2025-01-15.csv"
+    path.write_text(path.read_text().replace("categorie", "Catégorie").replace("date_debut", "Date début"))
+    ingest(exports, tmp_path)
+    assert query(tmp_path, "select categorie, date_debut from raw.situations order by 2") == [
+        ("PMSMP", date(2024, 2, 1)), ("Emploi", date(2024, 7, 1))]
+
+
+def test_xlsx_with_real_excel_dates(exports, tmp_path):
+    (exports / "dispositifs_2025-01-15.xlsx").unlink()
+    wb = Workbook()
+    wb.active.append(["id_jeune", "dispositif", "date_entree", "date_sortie", "motif_sortie"])
+    wb.active.append(["J01", "CEJ", datetime(2024, 2, 3), None, None])
+    wb.save(exports / "dispositifs_2025-01-15.xlsx")
+    ingest(exports, tmp_path)
+    assert query(tmp_path, "select dispositif, date_entree, date_sortie from raw.dispositifs") == [
+        ("CEJ", date(2024, 2, 3), None)]
+
+
+def _problemes(exports, tmp_path) -> list[str]:
+    with pytest.raises(ExportsInvalides) as exc:
+        ingest(exports, tmp_path)
+    assert not (tmp_path / "home" / "warehouse.duckdb").exists()
+    return [str(p) for p in exc.value.problemes]
+
+
+def test_unparseable_date_names_file_line_column_value(exports, tmp_path):
+    path = exports / "parrains_2025-01-15.csv"
+    path.write_text(path.read_text() + "M02;Martin;En activité;31/02/2024\n", encoding="utf-8")
+    (message,) = _problemes(exports, tmp_path)
+    assert message.startswith("parrains_2025-01-15.csv, ligne 3, colonne « date_entree » : date illisible")
+    assert "« 31/02/2024 »" in message
+
+
+def test_missing_required_column(exports, tmp_path):
+    path = exports / "reperage_2025-01-15.csv"
+    path.write_text(path.read_text().replace(";canal", ";canal_contact"), encoding="utf-8")
+    messages = _problemes(exports, tmp_path)
+    assert messages == ["reperage_2025-01-15.csv, colonne « canal » : colonne obligatoire absente de l'en-tête"]
+
+
+def test_missing_table_and_empty_file(exports, tmp_path):
+    (exports / "parrains_2025-01-15.csv").unlink()
+    (exports / "reperage_2025-01-15.csv").write_bytes(b"")
+    messages = _problemes(exports, tmp_path)
+    assert any("aucun fichier pour la table « parrains »" in m for m in messages)
+    assert "reperage_2025-01-15.csv : fichier vide" in messages
+
+
+def test_bad_boolean(exports, tmp_path):
+    path = exports / "reperage_2025-01-15.csv"
+    path.write_text(path.read_text().replace("Maraude;Oui", "Maraude;Peut-être"), encoding="utf-8")
+    (message,) = _problemes(exports, tmp_path)
+    assert message.startswith("reperage_2025-01-15.csv, ligne 2, colonne « repere » : valeur attendue : Oui ou Non")

@@ -1,0 +1,58 @@
+"""Periods of a run and the output contract of indicateurs.csv."""
+
+from datetime import date
+
+import pytest
+
+from milo_pipeline.lib.outputs import format_valeur, indicateurs_csv, write_atomic
+from milo_pipeline.lib.periods import Periode, from_window, parse_period, partition_keys, periods_to_compute
+
+
+def test_parse_period():
+    assert parse_period("2024") == Periode(date(2024, 1, 1), date(2024, 12, 31))
+    assert parse_period("2024-02") == Periode(date(2024, 2, 1), date(2024, 2, 29))
+    for bad in ("24", "2024-13", "2024/03", "mars"):
+        with pytest.raises(ValueError, match="période invalide"):
+            parse_period(bad)
+
+
+def test_month_comes_with_its_year_to_date():
+    mars = parse_period("2024-03")
+    assert periods_to_compute(mars) == [mars, Periode(date(2024, 1, 1), date(2024, 3, 31))]
+    assert periods_to_compute(parse_period("2024-01")) == [parse_period("2024-01")]
+    assert periods_to_compute(parse_period("2024")) == [parse_period("2024")]
+
+
+def test_labels_and_partition_keys():
+    assert parse_period("2024").label == "2024"
+    assert parse_period("2024-03").label == "2024-03"
+    assert from_window(date(2024, 1, 1), date(2024, 4, 1)).label == "2024-01-01_2024-03-31"
+    assert partition_keys(parse_period("2024")) == ("2024-01-01", "2024-12-01")
+    assert partition_keys(parse_period("2024-03")) == ("2024-03-01", "2024-03-01")
+
+
+@pytest.mark.parametrize(("valeur", "unite", "texte"), [
+    (1571, "nb", "1571"), (1571.0, "nb", "1571"), (51.25, "pct", "51.3"), (0.05, "pct", "0.1"),
+    (33.333333, "pct", "33.3"), (326.375, "eur", "326.38"), (None, "pct", ""), (5.0, "ratio", "5.0"),
+    (100.0, "pct", "100.0"),
+])
+def test_format_valeur(valeur, unite, texte):
+    assert format_valeur(valeur, unite) == texte
+
+
+def test_indicateurs_csv_and_atomic_write(tmp_path):
+    rows = [
+        {"periode_debut": date(2024, 1, 1), "periode_fin": date(2024, 12, 31), "indicateur": "pa_nb_jeunes",
+         "modalite": None, "valeur": 3, "unite": "nb"},
+        {"periode_debut": date(2024, 1, 1), "periode_fin": date(2024, 12, 31), "indicateur": "pa_hebergement_pct",
+         "modalite": "Foyer, CHRS, hôtel", "valeur": 33.3, "unite": "pct"},
+    ]
+    data = indicateurs_csv(rows)
+    assert data.decode("utf-8") == (
+        "periode_debut,periode_fin,indicateur,modalite,valeur,unite\n"
+        "2024-01-01,2024-12-31,pa_nb_jeunes,,3,nb\n"
+        '2024-01-01,2024-12-31,pa_hebergement_pct,"Foyer, CHRS, hôtel",33.3,pct\n'
+    )
+    path = write_atomic(tmp_path / "out" / "indicateurs.csv", data)
+    assert path.read_bytes() == data
+    assert [p.name for p in path.parent.iterdir()] == ["indicateurs.csv"]
