@@ -1,0 +1,111 @@
+from datetime import date
+
+import pytest
+
+from milo_pipeline.lib.formatting import (
+    fr_date,
+    fr_eur,
+    fr_nombre,
+    fr_pct,
+    fr_periode,
+    fr_texte,
+    fr_valeur,
+)
+
+NNBSP = "\u202f"
+
+
+@pytest.mark.parametrize(
+    ("valeur", "decimales", "attendu"),
+    [
+        (1571, 0, f"1{NNBSP}571"),
+        (1571.0, 0, f"1{NNBSP}571"),
+        (999, 0, "999"),
+        (1234567.891, 0, f"1{NNBSP}234{NNBSP}568"),
+        (1234.56, 1, f"1{NNBSP}234,6"),
+        (0, 0, "0"),
+        (2.5, 0, "3"),
+        (-2.5, 0, "-3"),
+        (-1571, 0, f"-1{NNBSP}571"),
+        (-0.04, 1, "0,0"),
+        (0.1 + 0.2, 2, "0,30"),
+    ],
+)
+def test_fr_nombre(valeur, decimales, attendu):
+    assert fr_nombre(valeur, decimales) == attendu
+
+
+@pytest.mark.parametrize(
+    ("valeur", "attendu"),
+    [(51.25, f"51,3{NNBSP}%"), (0.05, f"0,1{NNBSP}%"), (51.3, f"51,3{NNBSP}%"), (100, f"100,0{NNBSP}%"),
+     (-7.95, f"-8,0{NNBSP}%"), (26.25, f"26,3{NNBSP}%")],
+)
+def test_fr_pct_rounds_half_away_from_zero(valeur, attendu):
+    assert fr_pct(valeur) == attendu
+
+
+def test_fr_eur():
+    assert fr_eur(110406) == f"110{NNBSP}406{NNBSP}€"
+    assert fr_eur(509.004) == f"509{NNBSP}€"
+    assert fr_eur(12.345, decimales=2) == f"12,35{NNBSP}€"
+
+
+@pytest.mark.parametrize("fonction", [fr_nombre, fr_pct, fr_eur, fr_date])
+def test_missing_value_is_an_en_dash(fonction):
+    assert fonction(None) == "–"
+
+
+def test_nan_is_missing():
+    assert fr_nombre(float("nan")) == "–"
+    assert fr_pct(float("nan")) == "–"
+
+
+def test_non_numeric_value_is_an_error():
+    with pytest.raises(ValueError, match="non numérique"):
+        fr_nombre("abc")
+
+
+def test_fr_valeur_by_unit():
+    assert fr_valeur(1571, "nb") == f"1{NNBSP}571"
+    assert fr_valeur(51.25, "pct") == f"51,3{NNBSP}%"
+    assert fr_valeur(509, "eur") == f"509{NNBSP}€"
+    assert fr_valeur(5, "mois") == f"5,0{NNBSP}mois"
+    assert fr_valeur(2.25, "ratio") == "2,3"
+    assert fr_valeur(None, "mois") == "–"
+    with pytest.raises(ValueError, match="Unité"):
+        fr_valeur(1, "km")
+
+
+def test_fr_date():
+    assert fr_date(date(2024, 12, 31)) == "31 décembre 2024"
+    assert fr_date(date(2025, 1, 1)) == "1er janvier 2025"
+    assert fr_date(date(2024, 8, 15)) == "15 août 2024"
+
+
+@pytest.mark.parametrize(
+    ("debut", "fin", "attendu"),
+    [
+        (date(2024, 1, 1), date(2024, 12, 31), "année 2024"),
+        (date(2024, 3, 1), date(2024, 3, 31), "mars 2024"),
+        (date(2024, 2, 1), date(2024, 2, 29), "février 2024"),
+        (date(2024, 1, 1), date(2024, 3, 31), "du 1er janvier au 31 mars 2024"),
+        (date(2024, 3, 3), date(2024, 3, 17), "du 3 au 17 mars 2024"),
+        (date(2023, 12, 15), date(2024, 1, 14), "du 15 décembre 2023 au 14 janvier 2024"),
+        (date(2024, 3, 3), date(2024, 3, 3), "le 3 mars 2024"),
+        (None, date(2024, 3, 3), "–"),
+    ],
+)
+def test_fr_periode(debut, fin, attendu):
+    assert fr_periode(debut, fin) == attendu
+
+
+def test_fr_periode_rejects_an_inverted_period():
+    with pytest.raises(ValueError, match="précède"):
+        fr_periode(date(2024, 3, 1), date(2024, 2, 1))
+
+
+def test_fr_texte_keeps_french_punctuation_attached():
+    assert fr_texte("le statut « Présent » ; total : 5 %") == (
+        "le statut «\u00a0Présent\u00a0»\u202f; total\u00a0: 5\u202f%"
+    )
+    assert fr_texte(None) == ""
