@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from functools import cached_property
 from pathlib import Path
@@ -42,14 +43,15 @@ class MiloSettings(dg.ConfigurableResource):
         return Path(os.environ.get("MILO_WAREHOUSE") or self.home / "warehouse.duckdb").resolve()
 
 
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
 if not dbt_project.manifest_path.exists():
-    dbt_project.preparer.prepare(dbt_project)
+    # set-up runs `dbt parse`; this only covers a checkout where it was not run (dbt is not on PATH when
+    # the venv is not activated, hence the explicit executable)
+    subprocess.run([DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR)],
+                   cwd=DBT_PROJECT_DIR, check=True, stdout=subprocess.DEVNULL)
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(
-        project_dir=dbt_project,
-        dbt_executable=str(Path(sys.executable).with_name("dbt")),
-    )
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)

@@ -145,12 +145,12 @@ BARRE_PARTAGEE: Dessin = charts.split_bar_chart
 
 
 def _repartition(ind: Indicateurs, indicateur: str, dessin: Dessin, *, tableau: bool, demi: bool) -> dict:
-    """A breakdown block: its chart, and its rows for an optional table beside it."""
+    """A breakdown block: its chart, and its rows for an optional table beside it (no chart without rows)."""
     lignes = ind.repartition(indicateur)
     titre = ind.libelle(indicateur)
-    svg = dessin([(ligne["libelle"], ligne["valeur"]) for ligne in lignes], title=titre)
+    svg = dessin([(ligne["libelle"], ligne["valeur"]) for ligne in lignes], title=titre) if lignes else None
     return {"type": "repartition", "titre": titre, "note": ind.definition(indicateur), "lignes": lignes,
-            "graphique": Markup(svg), "tableau": tableau, "demi": demi}
+            "graphique": svg and Markup(svg), "tableau": tableau, "demi": demi}
 
 
 def section_synthese(ind: Indicateurs, programmes: list[Row]) -> Section:
@@ -222,7 +222,7 @@ def _lignes_dispositifs(ind: Indicateurs, programmes: list[Row]) -> list[dict[st
     trouves = {m for c in COLONNES_DISPOSITIFS for m in ind.modalites.get(c, []) if m != ENSEMBLE}
     candidats = [(nom, p.get("libelle") or nom, p.get("echelon") or NON_CLASSE,
                   float(p.get("ordre") or math.inf)) for nom, p in catalogue.items()]
-    hors_catalogue = sorted(trouves - catalogue.keys(), key=lambda nom: nom or "")
+    hors_catalogue = sorted(trouves - catalogue.keys(), key=lambda nom: (nom is None, nom or ""))
     candidats += [(nom, nom or SANS_NOM, NON_CLASSE, math.inf) for nom in hors_catalogue]
 
     def rang(echelon: str) -> int:

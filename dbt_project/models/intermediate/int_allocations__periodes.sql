@@ -1,0 +1,25 @@
+{#- One row per allowance payment and period in which it was paid. -#}
+with
+
+periodes as (
+    select * from {{ ref('int_periodes') }}
+),
+
+allocations as (
+    select * from {{ ref('stg_imilo__allocations') }}
+),
+
+final as (
+    select
+        periodes.periode_debut,
+        periodes.periode_fin,
+        allocations.jeune_id,
+        allocations.dispositif,
+        allocations.paiement_date,
+        allocations.montant
+    from allocations
+    inner join periodes
+        on allocations.paiement_date between periodes.periode_debut and periodes.periode_fin
+)
+
+select * from final

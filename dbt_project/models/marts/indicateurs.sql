@@ -1,0 +1,94 @@
+{#- The indicator table of a run: every computed indicator, one row per period, indicator and
+    modality, with its unit from the dictionary and its value rounded per the output contract
+    (nb → integer; pct, ratio, mois → 1 decimal; eur → 2 decimals; half away from zero). -#}
+with
+
+premier_accueil as (
+    select * from {{ ref('mart_premier_accueil') }}
+),
+
+accompagnes as (
+    select * from {{ ref('mart_accompagnes') }}
+),
+
+dispositifs as (
+    select * from {{ ref('mart_dispositifs') }}
+),
+
+dictionnaire as (
+    select * from {{ ref('indicateurs_dictionnaire') }}
+),
+
+vocabulaires as (
+    select * from {{ ref('vocabulaires') }}
+),
+
+programmes as (
+    select * from {{ ref('programmes') }}
+),
+
+indicateurs_calcules as (
+    select * from premier_accueil
+    union all
+    select * from accompagnes
+    union all
+    select * from dispositifs
+),
+
+arrondis as (
+    -- rounded through DECIMAL: a DOUBLE such as 0.15 is stored as 0.1499…, DECIMAL(38, 10) snaps it
+    -- back to 0.15, whose DECIMAL rounding goes half away from zero
+    select
+        indicateurs_calcules.periode_debut,
+        indicateurs_calcules.periode_fin,
+        indicateurs_calcules.indicateur,
+        indicateurs_calcules.modalite,
+        cast(
+            case dictionnaire.unite
+                when 'nb' then round(cast(indicateurs_calcules.valeur as decimal(38, 10)), 0)
+                when 'eur' then round(cast(indicateurs_calcules.valeur as decimal(38, 10)), 2)
+                else round(cast(indicateurs_calcules.valeur as decimal(38, 10)), 1)
+            end
+            as double
+        ) as valeur,
+        dictionnaire.unite,
+        dictionnaire.ordre,
+        row_number() over (
+            partition by
+                indicateurs_calcules.periode_debut,
+                indicateurs_calcules.periode_fin,
+                indicateurs_calcules.indicateur
+            order by
+                vocabulaires.ordre nulls last,
+                programmes.ordre nulls last,
+                indicateurs_calcules.modalite = 'Ensemble',
+                indicateurs_calcules.modalite
+        ) as modalite_ordre
+    from indicateurs_calcules
+    -- left join: an id missing from the dictionary fails the relationships test instead of vanishing
+    left join dictionnaire
+        on indicateurs_calcules.indicateur = dictionnaire.indicateur
+    left join vocabulaires
+        on
+            dictionnaire.vocabulaire = vocabulaires.vocabulaire
+            and indicateurs_calcules.modalite = vocabulaires.modalite
+    left join programmes
+        on
+            dictionnaire.vocabulaire in ('dispositif', 'dispositif_motif')
+            and split_part(indicateurs_calcules.modalite, '|', 1) = programmes.dispositif
+),
+
+final as (
+    select
+        periode_debut,
+        periode_fin,
+        indicateur,
+        modalite,
+        valeur,
+        unite,
+        ordre,
+        cast(modalite_ordre as integer) as modalite_ordre
+    from arrondis
+)
+
+select * from final

@@ -1,0 +1,23 @@
+with
+
+source as (
+    select * from {{ source('imilo', 'parrainages') }}
+),
+
+renamed as (
+    select
+        id_parrainage as parrainage_id,
+        id_jeune as jeune_id,
+        id_parrain as parrain_id,
+        date_debut as debut_date,
+        date_fin as fin_date,
+        motif_fin,
+        nb_entretiens
+    from source
+),
+
+final as (
+    select * from renamed
+)
+
+select * from final
