@@ -1,4 +1,5 @@
 import xml.etree.ElementTree as ET
+from decimal import Decimal
 
 import pytest
 
@@ -100,3 +101,12 @@ def test_impossible_geometry_is_an_error():
         horizontal_bar_chart([("A", 1.0)], width=100, label_width=80, value_width=50)
     with pytest.raises(ValueError, match="positive"):
         horizontal_bar_chart([("A", 1.0)], scale_max=0)
+
+
+def test_decimal_values_as_read_from_duckdb():
+    items = [("A", Decimal("50.0")), ("B", Decimal("25.0"))]
+    root = _parse(horizontal_bar_chart(items, width=300, label_width=100, value_width=50))
+    assert [float(b.get("width")) for b in _by_class(root, "rect", "bar")] == [150.0, 75.0]
+    parts = _by_class(_parse(split_bar_chart(items, width=300)), "rect", "part")
+    assert [float(p.get("width")) for p in parts] == [200.0, 100.0]
+    assert len(_by_class(_parse(vertical_bar_chart(items)), "rect", "bar")) == 2

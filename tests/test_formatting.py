@@ -68,7 +68,9 @@ def test_non_numeric_value_is_an_error():
 def test_fr_valeur_by_unit():
     assert fr_valeur(1571, "nb") == f"1{NNBSP}571"
     assert fr_valeur(51.25, "pct") == f"51,3{NNBSP}%"
-    assert fr_valeur(509, "eur") == f"509{NNBSP}€"
+    assert fr_valeur(110406.0, "eur") == f"110{NNBSP}406{NNBSP}€"
+    assert fr_valeur(326.375, "eur") == f"326,38{NNBSP}€"
+    assert fr_valeur(509.001, "eur") == f"509{NNBSP}€"
     assert fr_valeur(5, "mois") == f"5,0{NNBSP}mois"
     assert fr_valeur(2.25, "ratio") == "2,3"
     assert fr_valeur(None, "mois") == "–"

@@ -20,12 +20,12 @@
             periodes.periode_debut,
             periodes.periode_fin,
             count(cohorte.jeune_id) as nb_jeunes,
-            count_if(cohorte.is_qpv) as nb_qpv,
-            count_if(cohorte.is_zrr) as nb_zrr,
-            count_if(cohorte.is_sans_qualification) as nb_sans_qualification,
-            count_if(cohorte.is_sans_locomotion) as nb_sans_locomotion,
-            count_if(cohorte.has_permis_b) as nb_permis_b,
-            count_if(cohorte.has_voiture) as nb_voiture
+            count(*) filter (where cohorte.is_qpv) as nb_qpv,
+            count(*) filter (where cohorte.is_zrr) as nb_zrr,
+            count(*) filter (where cohorte.is_sans_qualification) as nb_sans_qualification,
+            count(*) filter (where cohorte.is_sans_locomotion) as nb_sans_locomotion,
+            count(*) filter (where cohorte.has_permis_b) as nb_permis_b,
+            count(*) filter (where cohorte.has_voiture) as nb_voiture
         from {{ periodes }} as periodes
         left join cohorte
             on

@@ -68,14 +68,14 @@ def _scale(items: Items, scale_max: float | None) -> float:
         if scale_max <= 0:
             raise ValueError(f"L'échelle d'un graphique doit être positive (reçu {scale_max})")
         return scale_max
-    return max((v for _, v in items if v is not None and v > 0), default=1.0)
+    return float(max((v for _, v in items if v is not None and v > 0), default=1.0))
 
 
 def _length(value: float | None, scale: float, room: float) -> float:
-    """value / scale × room, 0 for a missing, NaN or negative value, capped at room."""
+    """value / scale × room, 0 for a missing, NaN or negative value, capped at room (Decimal accepted)."""
     if value is None or not value > 0:
         return 0.0
-    return min(value, scale) / scale * room
+    return min(float(value), scale) / scale * room
 
 
 def _wrap(label: str, max_chars: int) -> list[str]:
@@ -165,7 +165,7 @@ def split_bar_chart(items: Items, *, title: str = "", width: float = 320, bar_he
     """
     if not items:
         raise ValueError("Répartition sans élément à représenter")
-    total = sum(v for _, v in items if v is not None and v > 0)
+    total = float(sum(v for _, v in items if v is not None and v > 0))
     height = bar_height + 10 + font_size * 1.6
     track = _rect(class_="track", x=0, y=0, width=width, height=bar_height, fill=TRACK)
     content = [] if total > 0 else [track]

@@ -93,13 +93,15 @@ def fr_eur(v: object, decimales: int = 0) -> str:
 
 
 def fr_valeur(v: object, unite: str) -> str:
-    """An indicator value in its unit: nb, pct, eur, mois (one decimal + "mois"), ratio (one decimal)."""
+    """An indicator value in its unit: nb; pct; eur (cents shown unless whole euros: "110 406 €",
+    "326,38 €"); mois (one decimal + "mois"); ratio (one decimal)."""
     if unite == "nb":
         return fr_nombre(v)
     if unite == "pct":
         return fr_pct(v)
     if unite == "eur":
-        return fr_eur(v)
+        centimes = arrondi(v, 2)
+        return fr_eur(v, 0 if centimes is None or centimes == centimes.to_integral_value() else 2)
     if unite == "mois":
         return ABSENT if arrondi(v, 1) is None else f"{fr_nombre(v, 1)}{ESPACE_FINE}mois"
     if unite == "ratio":

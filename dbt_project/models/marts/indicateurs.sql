@@ -37,20 +37,18 @@ indicateurs_calcules as (
 
 arrondis as (
     -- rounded through DECIMAL: a DOUBLE such as 0.15 is stored as 0.1499…, DECIMAL(38, 10) snaps it
-    -- back to 0.15, whose DECIMAL rounding goes half away from zero
+    -- back to 0.15, whose DECIMAL rounding goes half away from zero; each branch is cast to DOUBLE on
+    -- its own (a CASE over DECIMAL(38, s) branches would fall back to DECIMAL(38, 0))
     select
         indicateurs_calcules.periode_debut,
         indicateurs_calcules.periode_fin,
         indicateurs_calcules.indicateur,
         indicateurs_calcules.modalite,
-        cast(
-            case dictionnaire.unite
-                when 'nb' then round(cast(indicateurs_calcules.valeur as decimal(38, 10)), 0)
-                when 'eur' then round(cast(indicateurs_calcules.valeur as decimal(38, 10)), 2)
-                else round(cast(indicateurs_calcules.valeur as decimal(38, 10)), 1)
-            end
-            as double
-        ) as valeur,
+        case dictionnaire.unite
+            when 'nb' then cast(round(cast(indicateurs_calcules.valeur as decimal(38, 10)), 0) as double)
+            when 'eur' then cast(round(cast(indicateurs_calcules.valeur as decimal(38, 10)), 2) as double)
+            else cast(round(cast(indicateurs_calcules.valeur as decimal(38, 10)), 1) as double)
+        end as valeur,
         dictionnaire.unite,
         dictionnaire.ordre,
         row_number() over (

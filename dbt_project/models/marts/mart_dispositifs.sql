@@ -32,15 +32,24 @@ effectifs as (
         periodes.periode_debut,
         periodes.periode_fin,
         modalites.dispositif,
-        count_if(dispositifs_periodes.is_beneficiaire) as nb_beneficiaires,
-        count_if(dispositifs_periodes.is_beneficiaire and dispositifs_periodes.is_femme) as nb_femmes,
-        count_if(dispositifs_periodes.is_beneficiaire and dispositifs_periodes.is_mineur) as nb_mineurs,
-        count_if(dispositifs_periodes.is_beneficiaire and dispositifs_periodes.is_sans_qualification)
-            as nb_sans_qualification,
-        count_if(dispositifs_periodes.is_beneficiaire and dispositifs_periodes.is_qpv) as nb_qpv,
-        count_if(dispositifs_periodes.is_beneficiaire and dispositifs_periodes.is_zrr) as nb_zrr,
-        count_if(dispositifs_periodes.is_present_fin) as nb_presents_fin,
-        count_if(dispositifs_periodes.has_sortie_periode) as nb_sorties
+        count(*) filter (where dispositifs_periodes.is_beneficiaire) as nb_beneficiaires,
+        count(*) filter (
+            where dispositifs_periodes.is_beneficiaire and dispositifs_periodes.is_femme
+        ) as nb_femmes,
+        count(*) filter (
+            where dispositifs_periodes.is_beneficiaire and dispositifs_periodes.is_mineur
+        ) as nb_mineurs,
+        count(*) filter (
+            where dispositifs_periodes.is_beneficiaire and dispositifs_periodes.is_sans_qualification
+        ) as nb_sans_qualification,
+        count(*) filter (
+            where dispositifs_periodes.is_beneficiaire and dispositifs_periodes.is_qpv
+        ) as nb_qpv,
+        count(*) filter (
+            where dispositifs_periodes.is_beneficiaire and dispositifs_periodes.is_zrr
+        ) as nb_zrr,
+        count(*) filter (where dispositifs_periodes.is_present_fin) as nb_presents_fin,
+        count(*) filter (where dispositifs_periodes.has_sortie_periode) as nb_sorties
     from periodes
     cross join modalites
     left join dispositifs_periodes
