@@ -7,6 +7,7 @@ A user's mistake ends with a French message and a non-zero exit status, never a 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import warnings
@@ -42,7 +43,11 @@ def run_pipeline(exports: Path, periode: Periode, out: Path, milo_home: Path) ->
 
     start, end = partition_keys(periode)
     print(f"milo-pipeline : période {periode.debut:%d/%m/%Y} – {periode.fin:%d/%m/%Y}, exports {exports}")
-    with dg.DagsterInstance.get() as instance:
+    log = milo_home / "logs" / "dernier_run.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    # dbt's console output goes to the log file; the run's events are in DAGSTER_HOME
+    with dg.DagsterInstance.get() as instance, open(log, "w", encoding="utf-8") as sortie, \
+            contextlib.redirect_stdout(sortie):
         result = defs.get_job_def("tout").execute_in_process(
             instance=instance,
             resources={"milo": MiloSettings(milo_home=str(milo_home), exports_dir=str(exports), out_dir=str(out))},
@@ -50,14 +55,16 @@ def run_pipeline(exports: Path, periode: Periode, out: Path, milo_home: Path) ->
             run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
             raise_on_error=False,
         )
-        return _summarise(result, periode, out)
+    return _summarise(result, periode, out, log)
 
 
-def _summarise(result, periode: Periode, out: Path) -> int:
-    checks = result.get_asset_check_evaluations()
-    for evaluation in checks:
-        mark = "ok" if evaluation.passed else "ÉCHEC"
-        print(f"  contrôle {evaluation.check_name} : {mark} — {evaluation.description or ''}")
+def _summarise(result, periode: Periode, out: Path, log: Path) -> int:
+    evaluations = result.get_asset_check_evaluations()
+    echecs = [e for e in evaluations if not e.passed]
+    print(f"Contrôles de qualité : {len(evaluations) - len(echecs)} réussi(s), {len(echecs)} en échec")
+    for evaluation in echecs:
+        print(f"  ÉCHEC {evaluation.asset_key.to_user_string()} · {evaluation.check_name} : "
+              f"{evaluation.description or ''}", file=sys.stderr)
     if result.success:
         print(f"Indicateurs : {out / 'indicateurs.csv'}")
         print(f"Rapport : {out / f'rapport_activite_{periode.label}.pdf'}")
@@ -69,8 +76,12 @@ def _summarise(result, periode: Periode, out: Path) -> int:
             if data.user_failure_data is not None and data.user_failure_data.description:
                 print(data.user_failure_data.description, file=sys.stderr)
             else:
-                print(f"  étape {event.step_key} : {data.error.message.strip()}", file=sys.stderr)
-    print(f"Journal complet du run {result.run_id} : DAGSTER_HOME={os.environ['DAGSTER_HOME']}", file=sys.stderr)
+                erreur = data.error
+                while erreur.cause is not None:
+                    erreur = erreur.cause
+                print(f"  étape {event.step_key} : {erreur.message.strip().splitlines()[0]}", file=sys.stderr)
+    print(f"Journal : {log} ; événements du run {result.run_id} dans DAGSTER_HOME={os.environ['DAGSTER_HOME']}",
+          file=sys.stderr)
     return EXIT_ECHEC
 
 

@@ -1,6 +1,5 @@
 """dbt: staging, intermediate and indicator marts, built in one `dbt build` per run."""
 
-from __future__ import annotations
 
 import json
 import os

@@ -1,6 +1,5 @@
 """Ingestion: the folder of i-milo exports → typed, pseudonymised `raw.*` tables (one asset per table)."""
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,6 +1,5 @@
 """Quality gate: Great Expectations suites run as blocking asset checks on the indicator marts."""
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,6 +1,5 @@
 """Publication: `indicateurs.csv` (output contract) and the PDF activity report, from the checked marts."""
 
-from __future__ import annotations
 
 import os
 from datetime import date

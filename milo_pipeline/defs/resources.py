@@ -1,6 +1,5 @@
 """Resources: where things live (MILO_HOME, exports, outputs, warehouse) and the dbt CLI."""
 
-from __future__ import annotations
 
 import os
 import subprocess
