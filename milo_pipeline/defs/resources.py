@@ -45,9 +45,23 @@ class MiloSettings(dg.ConfigurableResource):
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-if not dbt_project.manifest_path.exists():
-    # set-up runs `dbt parse`; this only covers a checkout where it was not run (dbt is not on PATH when
-    # the venv is not activated, hence the explicit executable)
+
+
+def manifest_is_stale() -> bool:
+    """Missing, or older than a file of the dbt project (a model, a seed, a test, a macro)."""
+    manifest = dbt_project.manifest_path
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = [DBT_PROJECT_DIR / "dbt_project.yml"]
+    for folder in ("models", "seeds", "macros", "tests"):
+        sources += [p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
+    return any(p.stat().st_mtime > built for p in sources)
+
+
+if manifest_is_stale():
+    # dagster-dbt builds the dbt assets from the manifest; dbt is not on PATH when the venv is not activated,
+    # hence the explicit executable
     subprocess.run([DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR)],
                    cwd=DBT_PROJECT_DIR, check=True, stdout=subprocess.DEVNULL)
 
