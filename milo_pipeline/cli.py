@@ -59,12 +59,17 @@ def run_pipeline(exports: Path, periode: Periode, out: Path, milo_home: Path) ->
 
 
 def _summarise(result, periode: Periode, out: Path, log: Path) -> int:
+    import dagster as dg
+
     evaluations = result.get_asset_check_evaluations()
-    echecs = [e for e in evaluations if not e.passed]
-    print(f"Contrôles de qualité : {len(evaluations) - len(echecs)} réussi(s), {len(echecs)} en échec")
-    for evaluation in echecs:
-        print(f"  ÉCHEC {evaluation.asset_key.to_user_string()} · {evaluation.check_name} : "
-              f"{evaluation.description or ''}", file=sys.stderr)
+    echecs = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
+    avertissements = [e for e in evaluations if not e.passed and e.severity != dg.AssetCheckSeverity.ERROR]
+    print(f"Contrôles de qualité : {len(evaluations) - len(echecs) - len(avertissements)} réussi(s), "
+          f"{len(avertissements)} avertissement(s), {len(echecs)} en échec")
+    for evaluation in avertissements + echecs:
+        niveau = "ÉCHEC" if evaluation in echecs else "avertissement"
+        print(f"  {niveau} {evaluation.asset_key.to_user_string()} · {evaluation.check_name}"
+              + (f" : {evaluation.description}" if evaluation.description else ""), file=sys.stderr)
     if result.success:
         print(f"Indicateurs : {out / 'indicateurs.csv'}")
         print(f"Rapport : {out / f'rapport_activite_{periode.label}.pdf'}")

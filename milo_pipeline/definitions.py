@@ -1,10 +1,6 @@
 """The code location: every asset, check and resource of milo-pipeline."""
 
-import warnings
-
 import dagster as dg
-
-warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 from .defs.dbt import milo_dbt
 from .defs.ingestion import exports_imilo
