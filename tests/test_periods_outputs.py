@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from milo_pipeline.lib.outputs import format_valeur, indicateurs_csv, write_atomic
+from milo_pipeline.lib.outputs import format_valeur, indicateurs_csv, publish, write_atomic
 from milo_pipeline.lib.periods import Periode, from_window, parse_period, partition_keys, periods_to_compute
 
 
@@ -56,3 +56,17 @@ def test_indicateurs_csv_and_atomic_write(tmp_path):
     path = write_atomic(tmp_path / "out" / "indicateurs.csv", data)
     assert path.read_bytes() == data
     assert [p.name for p in path.parent.iterdir()] == ["indicateurs.csv"]
+
+
+def test_publish_moves_a_staging_tree_into_place(tmp_path):
+    staging, out = tmp_path / "staging", tmp_path / "out"
+    (staging / "extraits" / "caf").mkdir(parents=True)
+    (staging / "indicateurs.csv").write_bytes(b"new")
+    (staging / "extraits" / "caf" / "caf.csv").write_bytes(b"caf")
+    out.mkdir()
+    (out / "indicateurs.csv").write_bytes(b"old")
+    (out / "autre.pdf").write_bytes(b"kept")
+    published = publish(staging, out)
+    assert [p.relative_to(out).as_posix() for p in published] == ["extraits/caf/caf.csv", "indicateurs.csv"]
+    assert (out / "indicateurs.csv").read_bytes() == b"new" and (out / "autre.pdf").read_bytes() == b"kept"
+    assert sorted(p.name for p in out.rglob("*")) == ["autre.pdf", "caf", "caf.csv", "extraits", "indicateurs.csv"]

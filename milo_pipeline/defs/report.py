@@ -1,7 +1,6 @@
-"""Publication: `indicateurs.csv` (output contract) and the PDF activity report, from the checked marts."""
+"""Outputs of a run: `indicateurs.csv` and the PDF report, written into the run's staging folder from the
+checked marts, then published together into the output folder by `publication`."""
 
-
-import os
 from datetime import date
 from pathlib import Path
 
@@ -9,49 +8,40 @@ import dagster as dg
 import yaml
 
 from ..lib import report
-from ..lib.outputs import indicateurs_csv, write_atomic
-from ..lib.periods import from_window
+from ..lib.outputs import indicateurs_csv, publish
+from ..lib.periods import Periode, from_window
 from ..lib.warehouse import read_rows
 from .partitions import monthly
 from .resources import MiloSettings
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
 INDICATEURS_SQL = "select * from main.indicateurs order by periode_debut, periode_fin, ordre, modalite_ordre, modalite"
+OUTPUT_ASSET = {"group_name": "rapport", "partitions_def": monthly, "backfill_policy": dg.BackfillPolicy.single_run()}
 
 
-def _periode(context: dg.AssetExecutionContext):
+def run_periode(context: dg.AssetExecutionContext) -> Periode:
     window = context.partition_time_window
     return from_window(window.start.date(), window.end.date())
 
 
 @dg.asset(
-    group_name="rapport",
-    deps=[dg.AssetKey("indicateurs")],
-    partitions_def=monthly,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    kinds={"csv"},
+    deps=[dg.AssetKey("indicateurs")], kinds={"csv"}, **OUTPUT_ASSET,
     description="`indicateurs.csv` : la table complète (non secrétisée) des indicateurs du run, au format du contrat.",
 )
 def indicateurs_fichier(context: dg.AssetExecutionContext, milo: MiloSettings) -> dg.MaterializeResult:
     rows = read_rows(milo.warehouse, INDICATEURS_SQL)
-    path = write_atomic(milo.out / "indicateurs.csv", indicateurs_csv(rows))
-    return dg.MaterializeResult(metadata={
-        "chemin": dg.MetadataValue.path(str(path)),
-        "lignes": len(rows),
-        "periode": _periode(context).label,
-    })
+    path = milo.staging(context.run_id) / "indicateurs.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(indicateurs_csv(rows))
+    return dg.MaterializeResult(metadata={"lignes": len(rows), "periode": run_periode(context).label})
 
 
 @dg.asset(
-    group_name="rapport",
-    deps=[dg.AssetKey("indicateurs")],
-    partitions_def=monthly,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    kinds={"pdf"},
+    deps=[dg.AssetKey("indicateurs")], kinds={"pdf"}, **OUTPUT_ASSET,
     description="Le rapport d'activité en PDF (A4, typographie française), pour la période du run.",
 )
 def rapport_activite(context: dg.AssetExecutionContext, milo: MiloSettings) -> dg.MaterializeResult:
-    periode = _periode(context)
+    periode = run_periode(context)
     rows = read_rows(milo.warehouse, INDICATEURS_SQL)
     dictionnaire = read_rows(milo.warehouse, "select * from main.indicateurs_dictionnaire order by ordre")
     programmes = read_rows(milo.warehouse, "select * from main.programmes order by ordre")
@@ -65,10 +55,21 @@ def rapport_activite(context: dg.AssetExecutionContext, milo: MiloSettings) -> d
         "date_exports": date.fromisoformat(date_export) if date_export else None,
         "genere_le": date.today(),
     }
-    context_rapport = report.build_report_context(rows, dictionnaire, programmes, meta)
-    path = milo.out / f"rapport_activite_{periode.label}.pdf"
-    milo.out.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    report.render_pdf(context_rapport, tmp)
-    os.replace(tmp, path)
-    return dg.MaterializeResult(metadata={"chemin": dg.MetadataValue.path(str(path)), "periode": periode.label})
+    path = milo.staging(context.run_id) / f"rapport_activite_{periode.label}.pdf"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    report.render_pdf(report.build_report_context(rows, dictionnaire, programmes, meta), path)
+    return dg.MaterializeResult(
+        metadata={"periode": periode.label, "fichier_provisoire": dg.MetadataValue.path(str(path))})
+
+
+@dg.asset(
+    deps=[indicateurs_fichier, rapport_activite], kinds={"folder"}, **OUTPUT_ASSET,
+    description="Publie ensemble les sorties du run dans le dossier de sortie, seulement si tout ce qui précède "
+                "a réussi (contrôles bloquants compris). Chaque fichier est remplacé de façon atomique.",
+)
+def publication(context: dg.AssetExecutionContext, milo: MiloSettings) -> dg.MaterializeResult:
+    published = publish(milo.staging(context.run_id), milo.out)
+    return dg.MaterializeResult(metadata={
+        "dossier": dg.MetadataValue.path(str(milo.out)),
+        "fichiers": dg.MetadataValue.md("\n".join(f"- `{p.relative_to(milo.out)}`" for p in published)),
+    })

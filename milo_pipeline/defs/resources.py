@@ -37,6 +37,13 @@ class MiloSettings(dg.ConfigurableResource):
     def out(self) -> Path:
         return Path(self.out_dir or os.environ.get("MILO_OUT") or self.home / "out").resolve()
 
+    def run_dir(self, run_id: str) -> Path:
+        """Everything a run writes before publication (and its reports if it fails)."""
+        return self.home / "runs" / run_id
+
+    def staging(self, run_id: str) -> Path:
+        return self.run_dir(run_id) / "publication"
+
     @property
     def warehouse(self) -> Path:
         return Path(os.environ.get("MILO_WAREHOUSE") or self.home / "warehouse.duckdb").resolve()

@@ -48,3 +48,11 @@ def write_atomic(path: Path, data: bytes) -> Path:
     tmp.write_bytes(data)
     os.replace(tmp, path)
     return path
+
+
+def publish(staging: Path, out: Path) -> list[Path]:
+    """Move every file of a run's staging folder into `out` (same relative paths), each atomically."""
+    published = []
+    for source in sorted(p for p in Path(staging).rglob("*") if p.is_file()):
+        published.append(write_atomic(Path(out) / source.relative_to(staging), source.read_bytes()))
+    return published

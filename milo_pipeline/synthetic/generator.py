@@ -26,6 +26,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -61,6 +62,7 @@ ENSEMBLE_DISTINCT = 1713  # dispositifs_2024.csv, Ensemble: distinct youths over
 ENSEMBLE_TARGET = (0.462, 0.161, 0.296, 0.457, 0.030, RQTH_SHARE)  # its femmes, mineurs, qpv, sans_qualif., zrr
 MENTORS, RETIRED_MENTORS, NEW_MENTORS = 24, 17, 4  # parrainage,parrains / _retraites / nouveaux_parrains
 PAIRING_MEETINGS = 0.35  # Poisson mean of nb_entretiens: parrainage,entretiens_par_parrain = 2
+FORMER_MENTORS = 6  # in the parrains table, no pairing since before year-2
 PMSMP = {0: 486, -1: 528}  # emploi,pmsmp in the year and the year before (pmsmp_evolution -7.95 %)
 OTHER_IMMERSIONS = 11  # emploi,immersions_autres
 IMMERSION_YOUTHS = 338  # emploi,immersion_jeunes
@@ -69,6 +71,7 @@ OTHER_VOLUNTEERING = 114  # emploi,volontariat_autres
 VOLUNTEERING_YOUTHS = 105  # emploi,volontariat_jeunes
 EMPLOYMENT_SHARE = 0.318  # emploi,acces_emploi: accompanied youths starting a job or an apprenticeship
 EMPLOYERS_CONTACTED, EMPLOYERS_NEW = 353, 204  # emploi,entreprises_contacts / _nouveaux_contacts
+EMPLOYERS_DORMANT = 250  # contacted in the three years before only (assumption)
 OUTREACH_CONTACTS, OUTREACH_SPOTTED, OUTREACH_REMOBILISED = 1000, 172, 57  # reperage,contactes / reperes / remobilises
 OUTREACH_SPOTTED_CANALS = {  # reperage,reperes_canal (sums to 144: shares applied to the 172)
     "Kaf'Truck": 30, "Maraude": 29, "Événement": 38, "En ligne": 11, "Liste": 36,
@@ -313,6 +316,11 @@ NEW, RETURNING, PAST, NEXT, REGISTERED = range(5)  # kinds of dossier
 EPOCH = date(1970, 1, 1)
 
 
+def export_date(year: int) -> date:
+    """The day the exports of a report year are made (and the date in their file names)."""
+    return date(year + 1, 1, 15)
+
+
 # ======================================================================================
 # Helpers
 # ======================================================================================
@@ -449,13 +457,24 @@ class _Calendar:
         self.year = year
         self.start = _day(date(year, 1, 1))
         self.end = _day(date(year, 12, 31))
-        self.export_date = date(year + 1, 1, 15)
-        self.export = _day(self.export_date)
+        self.export = _day(export_date(year))
         self.next_start = self.end + 1
         self.horizon = _day(date(year + 1, 2, 28))  # last appointment already planned
 
     def bounds(self, year: int) -> tuple[int, int]:
         return _day(date(year, 1, 1)), _day(date(year, 12, 31))
+
+
+class _Window(NamedTuple):
+    """Entries of a programme over one period (a year, or the first days of the year after)."""
+
+    code: str
+    first: int  # first and last possible entry day
+    last: int
+    latest_exit: int
+    entries: float  # for SEED_ACCOMPANIED accompanied youths
+    period: int
+    programme: Programme
 
 
 class _Chunk:
@@ -690,43 +709,42 @@ class _Chunk:
         beneficiaries, "Ensemble"), then each programme its entrants from the pool."""
         rng, cal, y = self.rng, self.cal, self.y
         windows = [w for p in PROGRAMMES for w in self._windows(p)]
-        report_entries = sum(w[4] for w in windows if w[5] == cal.year)
-        busy = {w[0]: np.full(self.n, NO_DATE) for w in windows}
+        report_entries = sum(w.entries for w in windows if w.period == cal.year)
+        busy = {w.code: np.full(self.n, NO_DATE) for w in windows}  # last exit day, per programme and youth
         rows = []
-        for period in sorted({w[5] for w in windows}):
+        for period in sorted({w.period for w in windows}):
+            in_period = [w for w in windows if w.period == period]
             if period > cal.year:  # January of the year after, up to the export
                 p_lo, p_hi, distinct = cal.next_start, cal.export, 0.0
             else:
                 p_lo, p_hi = cal.bounds(period)
-                entries = sum(w[4] for w in windows if w[5] == period)
-                distinct = ENSEMBLE_DISTINCT * self.scale * entries / max(report_entries, 1)
+                distinct = ENSEMBLE_DISTINCT * self.scale * sum(w.entries for w in in_period) / max(report_entries, 1)
             lo = np.maximum(p_lo, y["pa"])
             hi = np.minimum(p_hi, y["until"])
             candidates = np.flatnonzero((y["pa"] != NO_DATE) & (lo <= hi))
             traits = self._traits(np.where(lo > p_lo, lo, (lo + hi) // 2))  # ~ the day of entry
-            volumes = np.array([self.count(w[4]) for w in windows if w[5] == period], dtype=float)
             if distinct:
-                size = _pool_size(distinct, volumes)
+                size = _pool_size(distinct, np.array([self.count(w.entries) for w in in_period], dtype=float))
                 candidates = candidates[_pick(rng, _cell_weights(traits[candidates], ENSEMBLE_TARGET), size)]
-            for code, w_lo, w_hi, cap, entries, _, programme in (w for w in windows if w[5] == period):
-                first = np.maximum.reduce([lo[candidates], np.full(candidates.size, w_lo), busy[code][candidates] + 1])
-                last = np.minimum(hi[candidates], w_hi)
-                able = first <= last
-                again = np.where(busy[code][candidates] == NO_DATE, 1.0, REENTRY_WEIGHT)
-                weights = _cell_weights(traits[candidates], programme.target) * able * again
-                chosen = _pick(rng, weights, self.count(entries))
+            for w in in_period:
+                left = busy[w.code][candidates]
+                first = np.maximum.reduce([lo[candidates], np.full(candidates.size, w.first), left + 1])
+                last = np.minimum(hi[candidates], w.last)
+                again = np.where(left == NO_DATE, 1.0, REENTRY_WEIGHT)
+                weights = _cell_weights(traits[candidates], w.programme.target) * (first <= last) * again
+                chosen = _pick(rng, weights, self.count(w.entries))
                 who = candidates[chosen]
                 first, last = first[chosen], last[chosen]
                 soon = np.minimum(first + rng.exponential(ENTRY_DELAY_DAYS, who.size).astype(np.int64), last)
-                entry = np.where(first > max(p_lo, w_lo), soon, _uniform(rng, first, last))
-                mean = programme.months * 30.44
+                entry = np.where(first > max(p_lo, w.first), soon, _uniform(rng, first, last))
+                mean = w.programme.months * 30.44
                 stay = np.ceil(np.minimum(rng.gamma(2.5, mean / 2.5, who.size), LONGEST_STAY * mean)).astype(np.int64)
-                exit_day = np.minimum(entry + stay, cap)
+                exit_day = np.minimum(entry + stay, w.latest_exit)
                 still_in = exit_day > cal.export
-                busy[code][who] = np.where(still_in, OPEN - 1, exit_day)
-                motifs = EXIT_MOTIFS.get(code, EXIT_MOTIFS[""])
+                busy[w.code][who] = np.where(still_in, OPEN - 1, exit_day)
+                motifs = EXIT_MOTIFS.get(w.code, EXIT_MOTIFS[""])
                 rows.append(pd.DataFrame({
-                    "youth": who, "dispositif": code, "entree": entry,
+                    "youth": who, "dispositif": w.code, "entree": entry,
                     "sortie": np.where(still_in, NO_DATE, exit_day),
                     "motif": np.where(still_in, None, _draw(rng, motifs, who.size)).astype(object),
                 }))
@@ -738,21 +756,20 @@ class _Chunk:
             "motif_sortie": self.entries["motif"],
         })
 
-    def _windows(self, p: Programme) -> list[tuple]:
-        """(code, first day, last day, latest exit, seed entries, period, programme) of a programme."""
+    def _windows(self, p: Programme) -> list[_Window]:
         cal, year = self.cal, self.cal.year
         never = OPEN - 1
         if p.span == "autumn":
             last = _day(date(year, 12, 20))
-            return [(p.code.format(year=year), _day(date(year, 10, 1)), last, last, p.entries, year, p)]
+            return [_Window(p.code.format(year=year), _day(date(year, 10, 1)), last, last, p.entries, year, p)]
         if p.span == "year":
-            return [(p.code.format(year=year), cal.start, cal.end, never, p.entries, year, p)]
-        if p.span == "previous":
+            return [_Window(p.code.format(year=year), cal.start, cal.end, never, p.entries, year, p)]
+        if p.span == "previous":  # last year's project: its year, then a few late entries
             lo, hi = cal.bounds(year - 1)
-            code = p.code.format(year=year - 1)
+            code, gone = p.code.format(year=year - 1), _day(date(year, 3, 31))
             main = next(q for q in PROGRAMMES if q.span == "year")
-            return [(code, lo, hi, _day(date(year, 3, 31)), main.entries, year - 1, main),
-                    (code, cal.start, _day(date(year, 2, 28)), _day(date(year, 3, 31)), p.entries, year, p)]
+            return [_Window(code, lo, hi, gone, main.entries, year - 1, main),
+                    _Window(code, cal.start, _day(date(year, 2, 28)), gone, p.entries, year, p)]
         cej = p.code == "CEJ"
         windows = []
         for period in range(min(year - 2, CEJ_START.year) if cej else year - 2, year + 2):
@@ -760,7 +777,7 @@ class _Chunk:
             lo = max(lo, _day(CEJ_START)) if cej else lo
             if lo <= hi:  # the year after: its first days, up to the export
                 volume = p.entries * (hi - lo + 1) / 365 * (p.earlier if period < year else 1.0)
-                windows.append((p.code, lo, hi, never, volume, period, p))
+                windows.append(_Window(p.code, lo, hi, never, volume, period, p))
         return windows
 
     def _traits(self, day: np.ndarray) -> np.ndarray:
@@ -777,7 +794,7 @@ class _Chunk:
         rng, cal = self.rng, self.cal
         n_active = max(1, self.count(MENTORS))
         n_new = min(self.count(NEW_MENTORS), n_active - 1)
-        n_former = self.count(6)
+        n_former = self.count(FORMER_MENTORS)
         joined = np.sort(np.concatenate([
             _uniform(rng, np.full(n_active - n_new, cal.start - 8 * 365), cal.start - 3 * 365),
             _uniform(rng, np.full(n_new, cal.start), _day(date(cal.year, 6, 30))),
@@ -799,6 +816,10 @@ class _Chunk:
         start = pairs["entree"].to_numpy()
         eligible = np.maximum(np.searchsorted(joined, start, side="right"), 1)  # mentors already there
         mentor = (rng.random(start.size) * eligible).astype(np.int64)
+        # every current mentor has a pairing in the year: some of those begun after the last arrival
+        everyone = np.flatnonzero((start > joined[-1]) & (start <= cal.end))
+        everyone = everyone[rng.permutation(everyone.size)][:n_active]
+        mentor[everyone] = rng.permutation(n_active)[: everyone.size]
         motif = np.where(pairs["motif"].isna(), None, pairs["motif"].map(PAIRING_END).fillna("Autre"))
         pairings = pd.DataFrame({
             "id_parrainage": _ids(800_000_000, self.index, start.size), "id_jeune": self.ids[pairs["youth"]],
@@ -868,9 +889,10 @@ class _Chunk:
             if offset == 0:
                 pool = pool[self.accompanied[pool]]
             ratio = 59 / 365 if offset == 1 else 1.0
-            pmsmp = self.count(PMSMP.get(offset, PMSMP[0]) * ratio)
+            signed = PMSMP.get(offset, PMSMP[0]) * ratio
+            pmsmp = self.count(signed)
             immersions = pmsmp + self.count(OTHER_IMMERSIONS * ratio)
-            youths = self.count(IMMERSION_YOUTHS * ratio * PMSMP.get(offset, PMSMP[0]) / PMSMP[0])
+            youths = self.count(IMMERSION_YOUTHS * signed / PMSMP[0])
             rows = _spread(rng, pool, youths, immersions)
             kinds = np.full(rows.size, "PMSMP", dtype=object)
             kinds[rng.permutation(rows.size)[pmsmp:]] = "Immersion en entreprise"
@@ -972,8 +994,8 @@ class _Chunk:
     def contacts_entreprises(self) -> pd.DataFrame:
         """Employers first contacted before the year (some again in it), in it, or in January after."""
         rng, cal = self.rng, self.cal
-        sizes = (self.count(EMPLOYERS_CONTACTED - EMPLOYERS_NEW), self.count(250), self.count(EMPLOYERS_NEW),
-                 self.count(5))
+        sizes = (self.count(EMPLOYERS_CONTACTED - EMPLOYERS_NEW), self.count(EMPLOYERS_DORMANT),
+                 self.count(EMPLOYERS_NEW), self.count(EMPLOYERS_NEW * 10 / 365))
         group = np.repeat(np.arange(4), sizes)  # old and active, old only, new in the year, new after
         m = group.size
         old = group < 2
@@ -986,7 +1008,7 @@ class _Chunk:
         more = np.where(group == 3, 0, rng.poisson(0.8, m))
         again = np.where(group == 0, 1 + rng.poisson(0.8, m), 0)  # contacts in the year of old employers
         employer = np.concatenate([np.arange(m), np.arange(m).repeat(more), np.arange(m).repeat(again)])
-        last = np.where(group == 1, cal.start - 1, np.where(group == 0, cal.start - 1, cal.end))
+        last = np.where(old, cal.start - 1, cal.end)
         day = np.concatenate([
             first, _uniform(rng, first.repeat(more), last.repeat(more)),
             _uniform(rng, np.full(again.sum(), cal.start), cal.end),
@@ -1082,19 +1104,23 @@ def generate(out_dir: Path, youths: int = 3500, seed: int = 2024, year: int = 20
     """Writes one synthetic export file per table of the contract into out_dir.
 
     `youths` is the number of youths accompanied in `year`; the files are those of an export made
-    on 15 January of `year + 1`. The same arguments always give byte-identical files.
+    on 15 January of `year + 1`. Youths are generated and appended by chunks of CHUNK_ACCOMPANIED;
+    dispositifs is an XLSX file up to XLSX_MAX_YOUTHS youths, a CSV file beyond. The same arguments
+    always give byte-identical files. Returns {table: path}.
     """
     if youths < 1:
         raise ValueError("youths must be at least 1")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    export = date(year + 1, 1, 15)
+    export = export_date(year)
     stamp = datetime(export.year, export.month, export.day, 8, 0, 0)
     xlsx = youths <= XLSX_MAX_YOUTHS
     paths = {
         table: out_dir / f"{table}_{export.isoformat()}.{'xlsx' if table == 'dispositifs' and xlsx else 'csv'}"
         for table in COLUMNS
     }
+    # a run of another size may have left dispositifs in the other format: one file per table
+    paths["dispositifs"].with_suffix(".csv" if xlsx else ".xlsx").unlink(missing_ok=True)
     chunks = _split(youths, np.ones(math.ceil(youths / CHUNK_ACCOMPANIED)))
     with ExitStack() as stack:
         writers = {
