@@ -4,6 +4,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 from functools import cached_property
 from pathlib import Path
 
@@ -66,11 +67,19 @@ def manifest_is_stale() -> bool:
     return any(p.stat().st_mtime > built for p in sources)
 
 
+def parse_dbt_project() -> None:
+    """`dbt parse` into a private folder, then the manifest moved into place (parallel sessions never read
+    half a manifest). dbt is not on PATH when the venv is not activated, hence the explicit executable."""
+    target = dbt_project.manifest_path.parent
+    with tempfile.TemporaryDirectory(dir=DBT_PROJECT_DIR, prefix=".parse-") as tmp:
+        subprocess.run([DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR),
+                        "--target-path", tmp], cwd=DBT_PROJECT_DIR, check=True, stdout=subprocess.DEVNULL)
+        target.mkdir(exist_ok=True)
+        os.replace(Path(tmp) / "manifest.json", dbt_project.manifest_path)
+
+
 if manifest_is_stale():
-    # dagster-dbt builds the dbt assets from the manifest; dbt is not on PATH when the venv is not activated,
-    # hence the explicit executable
-    subprocess.run([DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR)],
-                   cwd=DBT_PROJECT_DIR, check=True, stdout=subprocess.DEVNULL)
+    parse_dbt_project()
 
 
 def dbt_resource() -> DbtCliResource:
