@@ -196,8 +196,9 @@ CONTACT_TYPES = {"Visite": 30, "Téléphone": 35, "Forum": 10, "Offre": 20, "Aut
 SIREN_SPREAD = 37_019_473  # odd, not a multiple of 5: multiplying by it permutes the numbers mod 10^8
 
 # Territory: INSEE code, postal code, share of youths within the EPCI, ZRR as recorded by i-milo.
-# Codes and memberships follow the official geography (CC des Deux Vallées Vertes and
-# CC du Val Marnaysien: main communes only).
+# Grand Besançon, Doubs Baumois, Sancey-Belleherbe and "Hors territoire" codes checked against the
+# official EPCI composition; Loue-Lison (25434 Ornans, 25475 Quingey, ...), Deux Vallées Vertes and
+# Val Marnaysien ones are their main communes, to be checked against the geography reference data.
 EPCIS = {  # name: (share of youths, reception site, communes)
     "CU Grand Besançon Métropole": (0.80, "Besançon", (
         ("25056", "25000", 0.750, False), ("25527", "25410", 0.040, False), ("25532", "25660", 0.025, False),
