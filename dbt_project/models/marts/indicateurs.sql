@@ -15,12 +15,36 @@ dispositifs as (
     select * from {{ ref('mart_dispositifs') }}
 ),
 
+cej as (
+    select * from {{ ref('mart_cej') }}
+),
+
+parrainage as (
+    select * from {{ ref('mart_parrainage') }}
+),
+
+emploi as (
+    select * from {{ ref('mart_emploi') }}
+),
+
+reperage as (
+    select * from {{ ref('mart_reperage') }}
+),
+
+territoires as (
+    select * from {{ ref('mart_territoires') }}
+),
+
+saisies as (
+    select * from {{ ref('mart_saisies') }}
+),
+
 dictionnaire as (
     select * from {{ ref('indicateurs_dictionnaire') }}
 ),
 
 vocabulaires as (
-    select * from {{ ref('vocabulaires') }}
+    select * from {{ ref('int_vocabulaires') }}
 ),
 
 programmes as (
@@ -33,6 +57,18 @@ indicateurs_calcules as (
     select * from accompagnes
     union all
     select * from dispositifs
+    union all
+    select * from cej
+    union all
+    select * from parrainage
+    union all
+    select * from emploi
+    union all
+    select * from reperage
+    union all
+    select * from territoires
+    union all
+    select * from saisies
 ),
 
 arrondis as (
