@@ -103,6 +103,11 @@ def read_csv(path: Path) -> list[tuple]:
         return [tuple(r.values()) for r in csv.DictReader(f)]
 
 
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under a folder, by relative path, with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def pdf_text(path: Path) -> str:
     """The PDF's text; pdftotext renders the narrow no-break spaces of French typography as spaces."""
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
@@ -174,7 +179,8 @@ def test_no_personal_data_in_outputs_or_warehouse(good_run):
 def test_bad_export_fails_cleanly_and_keeps_the_last_good_outputs(good_run):
     root, _, _ = good_run
     out = root / "out"
-    published = {p.name: p.read_bytes() for p in out.iterdir()}
+    published = tree(out)
+    assert "indicateurs.csv" in published
     bad = root / "bad_exports"
     shutil.copytree(root / "exports", bad)
     path = bad / "situations_2025-01-15.csv"
@@ -184,7 +190,7 @@ def test_bad_export_fails_cleanly_and_keeps_the_last_good_outputs(good_run):
     assert "situations_2025-01-15.csv, ligne 2, colonne « date_debut » : date illisible" in result.stderr
     assert "« 2024-07-32 »" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == published
+    assert tree(out) == published
 
 
 def test_usage_errors_exit_2(tmp_path):
