@@ -1,0 +1,467 @@
+"""Funder extracts: the run's indicator table, masked (`suppression`), filtered by a funder's configuration
+(config/financeurs/*.yaml), written as XLSX, CSV (`;`, UTF-8 BOM, decimal comma) and a manifest. Pure: the caller
+reads the warehouse and writes the files.
+
+The table is masked once, whole, then filtered: every extract with the same threshold shows the same value or the
+same `s` for a cell, and whatever a funder receives is part of one table that is safe as a whole.
+The XLSX and CSV depend only on the indicators, the dictionary and the exports: the same exports give the same
+bytes. The generation time lives only in the manifest.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import re
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import yaml
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.writer.excel import ExcelWriter
+
+from .formatting import fr_date, fr_periode
+from .outputs import COLONNES, format_valeur
+from .periods import Periode
+from .suppression import MASQUE, Cellule, Groupe, secretiser
+
+COLONNES_EXTRAIT = (*COLONNES[:3], "libelle", *COLONNES[3:])
+NATURES_PERIODE = ("annee", "mois", "cumul_annuel")
+FORMATS = ("xlsx", "csv")
+SEUIL_DEFAUT = 5
+CLES_FINANCEUR = {"financeur", "periodes", "formats", "seuil", "indicateurs"}
+FORMAT_NOMBRE = {"nb": "0", "pct": "0.0", "ratio": "0.0", "mois": "0.0", "eur": "#,##0.00"}
+
+Ligne = dict
+Cle = tuple  # (periode_debut, periode_fin, indicateur, modalite)
+
+
+class ConfigurationInvalide(Exception):
+    """A funder's configuration or the disclosure-control structure cannot be used as it is."""
+
+
+# ---------------------------------------------------------------------------------------------- structure
+
+@dataclass(frozen=True)
+class Reference:
+    """A cell of the same period: `indicateur`, `indicateur[Modalité]` or `indicateur[*]`."""
+
+    indicateur: str
+    modalite: str | None = None
+
+    @classmethod
+    def lire(cls, texte: str, fichier: str) -> Reference:
+        m = re.fullmatch(r"([a-z0-9_]+)(?:\[(.+)\])?", str(texte).strip())
+        if m is None:
+            raise ConfigurationInvalide(f"{fichier} : référence invalide « {texte} » (attendu indicateur, "
+                                        "indicateur[Modalité] ou indicateur[*])")
+        return cls(m.group(1), m.group(2))
+
+    def cle(self, periode: tuple, modalite: str | None) -> Cle:
+        """The cell it designates for a cell (or a group) of `periode` whose modality is `modalite`."""
+        return (*periode, self.indicateur, modalite if self.modalite == "*" else self.modalite)
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What disclosure control knows of the indicators (config/secret_statistique.yaml)."""
+
+    populations: dict[str, tuple[Reference, ...]] = field(default_factory=dict)
+    evolutions: dict[str, Reference] = field(default_factory=dict)
+    totaux: dict[str, Reference | None] = field(default_factory=dict)
+    sommes: dict[Reference, tuple[Reference, ...]] = field(default_factory=dict)
+
+
+def charger_structure(path: Path) -> Structure:
+    path = Path(path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if inconnues := set(data) - {"populations", "evolutions", "totaux", "sommes"}:
+        raise ConfigurationInvalide(f"{path.name} : clé(s) inconnue(s) {sorted(inconnues)}")
+
+    def refs(valeur) -> tuple[Reference, ...]:
+        return tuple(Reference.lire(v, path.name) for v in (valeur if isinstance(valeur, list) else [valeur]))
+
+    return Structure(
+        populations={k: refs(v) for k, v in (data.get("populations") or {}).items()},
+        evolutions={k: Reference.lire(v, path.name) for k, v in (data.get("evolutions") or {}).items()},
+        totaux={k: None if v is None else Reference.lire(v, path.name) for k, v in (data.get("totaux") or {}).items()},
+        sommes={Reference.lire(k, path.name): refs(v) for k, v in (data.get("sommes") or {}).items()},
+    )
+
+
+# ------------------------------------------------------------------------------------ disclosure control
+
+def cle(ligne: Mapping) -> Cle:
+    return (ligne["periode_debut"], ligne["periode_fin"], ligne["indicateur"], ligne["modalite"])
+
+
+@dataclass(frozen=True)
+class Secretisation:
+    lignes: tuple[Ligne, ...]
+    """The rows of the table, `valeur` replaced by `s` where masked."""
+    motifs: dict[Cle, str]
+    """Why each masked cell is: primaire, population, secondaire."""
+    non_declares: tuple[str, ...]
+    """Values that are no count and that the structure gives no population: all masked."""
+
+
+def _entier(x: float) -> int:
+    return math.floor(x + 0.5)
+
+
+def cellules_et_groupes(lignes: Iterable[Ligne], structure: Structure) -> tuple[dict, list[Groupe], list[str]]:
+    """The cells of the indicator table with their effectif and populations, the groups tying totals to parts,
+    and the ids of the values without a declared population."""
+    lignes = list(lignes)
+    valeurs = {cle(r): r["valeur"] for r in lignes}
+    cellules: dict[Cle, Cellule] = {}
+    non_declares: dict[str, None] = {}
+    for r in lignes:
+        k, v, ind = cle(r), r["valeur"], r["indicateur"]
+        periode = k[:2]
+        if r["unite"] == "nb":
+            cellules[k] = Cellule(None if v is None else _entier(v))
+        elif ind in structure.evolutions:
+            n_cle = structure.evolutions[ind].cle(periode, k[3])
+            n = valeurs.get(n_cle)
+            precedent = None if v is None or n is None or v <= -100 else _entier(100 * n / (100 + v))
+            cellules[k] = Cellule(precedent, (n_cle,))
+        elif ind in structure.populations:
+            pops = tuple(ref.cle(periode, k[3]) for ref in structure.populations[ind])
+            d = valeurs.get(pops[0]) if pops else None
+            numerateur = _entier(v * d / 100) if r["unite"] == "pct" and v is not None and d is not None else None
+            cellules[k] = Cellule(numerateur, pops)
+        else:
+            non_declares[ind] = None
+            cellules[k] = Cellule(None, (("population non déclarée", ind),))
+    return cellules, _groupes(lignes, cellules, structure), list(non_declares)
+
+
+def _groupes(lignes: list[Ligne], cellules: dict, structure: Structure) -> list[Groupe]:
+    repartitions: dict[tuple, list[Cle]] = defaultdict(list)
+    for r in lignes:
+        if r["modalite"] is not None:
+            repartitions[(r["periode_debut"], r["periode_fin"], r["indicateur"])].append(cle(r))
+    groupes = []
+    for (debut, fin, ind), cles in repartitions.items():
+        if ind in structure.totaux and structure.totaux[ind] is None:
+            continue
+        ref = structure.totaux.get(ind)
+        par_total: dict[Cle | None, list[Cle]] = defaultdict(list)
+        for k in cles:
+            if ref is None:
+                par_total[None].append(k)
+            else:
+                total = ref.cle((debut, fin), k[3].split("|")[0])
+                if total != k:
+                    par_total[total].append(k)
+        for total, parties in par_total.items():
+            groupes.append(Groupe(tuple(parties), total if total in cellules else None))
+    periodes = dict.fromkeys((r["periode_debut"], r["periode_fin"]) for r in lignes)
+    for total_ref, parties_refs in structure.sommes.items():
+        for periode in periodes:
+            total = total_ref.cle(periode, None)
+            parties = tuple(k for ref in parties_refs if (k := ref.cle(periode, None)) in cellules)
+            if total in cellules and parties:
+                groupes.append(Groupe(parties, total))
+    return groupes
+
+
+def secretiser_indicateurs(lignes: Iterable[Ligne], structure: Structure, seuil: int = SEUIL_DEFAUT) -> Secretisation:
+    """The whole indicator table masked: `valeur` → `s` for every masked cell."""
+    lignes = list(lignes)
+    cellules, groupes, non_declares = cellules_et_groupes(lignes, structure)
+    motifs = secretiser(cellules, groupes, seuil)
+    masquees = tuple({**r, "valeur": MASQUE} if cle(r) in motifs else dict(r) for r in lignes)
+    return Secretisation(masquees, motifs, tuple(non_declares))
+
+
+# ------------------------------------------------------------------------------------------ funders
+
+@dataclass(frozen=True)
+class Selection:
+    indicateur: str
+    modalites: tuple[str, ...] | None = None
+    """None: every modality."""
+
+
+@dataclass(frozen=True)
+class Financeur:
+    code: str
+    """The configuration file's name: the extract's folder and file names, the Dagster asset's name."""
+    nom: str
+    indicateurs: tuple[Selection, ...]
+    periodes: tuple[str, ...] = ("annee",)
+    formats: tuple[str, ...] = FORMATS
+    seuil: int = SEUIL_DEFAUT
+    fichier: str = ""
+
+
+def lire_financeur(path: Path) -> Financeur:
+    """One funder's configuration, checked for its shape (the indicator ids are checked against the dictionary
+    by `verifier_indicateurs`)."""
+    path = Path(path)
+    nom_fichier = f"config/financeurs/{path.name}"
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", path.stem):
+        raise ConfigurationInvalide(f"{nom_fichier} : nom de fichier invalide (minuscules, chiffres et _ seulement)")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigurationInvalide(f"{nom_fichier} : YAML illisible ({exc})") from None
+    if not isinstance(data, dict):
+        raise ConfigurationInvalide(f"{nom_fichier} : attendu des clés {sorted(CLES_FINANCEUR)}")
+    problemes = []
+    if inconnues := set(data) - CLES_FINANCEUR:
+        problemes.append(f"clé(s) inconnue(s) {sorted(inconnues)} (attendu {sorted(CLES_FINANCEUR)})")
+    if not isinstance(data.get("financeur"), str) or not data["financeur"].strip():
+        problemes.append("`financeur` : le nom du financeur est obligatoire")
+    periodes = tuple(data.get("periodes") or ("annee",))
+    if bad := [p for p in periodes if p not in NATURES_PERIODE]:
+        problemes.append(f"`periodes` : {bad} inconnue(s) (attendu parmi {list(NATURES_PERIODE)})")
+    formats = tuple(data.get("formats") or FORMATS)
+    if bad := [f for f in formats if f not in FORMATS]:
+        problemes.append(f"`formats` : {bad} inconnu(s) (attendu parmi {list(FORMATS)})")
+    seuil = data.get("seuil", SEUIL_DEFAUT)
+    if not isinstance(seuil, int) or isinstance(seuil, bool) or seuil < 2:
+        problemes.append(f"`seuil` : {seuil!r} invalide (attendu un entier ≥ 2)")
+    selections = []
+    for entree in data.get("indicateurs") or []:
+        if isinstance(entree, str):
+            selections.append(Selection(entree))
+        elif isinstance(entree, dict) and set(entree) == {"id", "modalites"} and isinstance(entree["modalites"], list):
+            selections.append(Selection(entree["id"], tuple(str(m) for m in entree["modalites"])))
+        else:
+            problemes.append(f"`indicateurs` : entrée invalide {entree!r} (attendu un identifiant, ou "
+                             "{id: identifiant, modalites: [...]})")
+    if not selections:
+        problemes.append("`indicateurs` : au moins un indicateur attendu")
+    if problemes:
+        raise ConfigurationInvalide("\n".join(f"{nom_fichier} : {p}" for p in problemes))
+    return Financeur(path.stem, data["financeur"].strip(), tuple(selections), periodes, formats, seuil, nom_fichier)
+
+
+def charger_financeurs(dossier: Path) -> list[Financeur]:
+    return [lire_financeur(p) for p in sorted(Path(dossier).glob("*.yaml"))]
+
+
+def verifier_indicateurs(financeur: Financeur, dictionnaire: Iterable[str]) -> None:
+    """An id unknown to the dictionary is a mistake in the configuration: refused."""
+    connus = set(dictionnaire)
+    if inconnus := [s.indicateur for s in financeur.indicateurs if s.indicateur not in connus]:
+        raise ConfigurationInvalide(
+            f"{financeur.fichier} : indicateur(s) inconnu(s) du dictionnaire (indicateurs_dictionnaire.csv) : "
+            + ", ".join(inconnus))
+
+
+# ------------------------------------------------------------------------------------------ extract
+
+def natures(p: Periode) -> set[str]:
+    """`annee` (a calendar year), `mois`, `cumul_annuel` (1 January → the end of a month; January is both)."""
+    if p.is_annee:
+        return {"annee"}
+    cumul = p.debut == date(p.fin.year, 1, 1) and Periode(p.fin.replace(day=1), p.fin).is_mois
+    return ({"mois"} if p.is_mois else set()) | ({"cumul_annuel"} if cumul else set())
+
+
+@dataclass(frozen=True)
+class Extrait:
+    financeur: Financeur
+    periode: Periode
+    """The run's period: it names the files."""
+    periodes: tuple[Periode, ...]
+    """The periods the extract holds."""
+    lignes: tuple[Ligne, ...]
+    definitions: tuple[Ligne, ...]
+    absents: tuple[str, ...]
+    """Configured ids (or `id[modalité]`) that this run did not produce."""
+
+    @property
+    def masquees(self) -> int:
+        return sum(r["valeur"] == MASQUE for r in self.lignes)
+
+    @property
+    def nom(self) -> str:
+        return f"{self.financeur.code}_{self.periode.label}"
+
+
+def construire_extrait(lignes: Iterable[Ligne], dictionnaire: Iterable[Ligne], financeur: Financeur,
+                       periode: Periode) -> Extrait:
+    """`lignes`: the masked indicator table of the run, in output order; `dictionnaire`: its rows in order."""
+    dictionnaire = list(dictionnaire)
+    libelles = {d["indicateur"]: d["libelle"] for d in dictionnaire}
+    choix = {s.indicateur: s.modalites for s in financeur.indicateurs}
+    gardees, periodes, vues = [], {}, set()
+    for r in lignes:
+        p = Periode(r["periode_debut"], r["periode_fin"])
+        if not natures(p) & set(financeur.periodes) or r["indicateur"] not in choix:
+            continue
+        modalites = choix[r["indicateur"]]
+        if modalites is not None and r["modalite"] not in modalites:
+            continue
+        periodes[p] = None
+        vues.add((r["indicateur"], r["modalite"]))
+        gardees.append({c: r[c] for c in COLONNES} | {"libelle": libelles.get(r["indicateur"], "")})
+    produits = {indicateur for indicateur, _ in vues}
+    absents = [s.indicateur for s in financeur.indicateurs if s.indicateur not in produits]
+    absents += [f"{s.indicateur}[{m}]" for s in financeur.indicateurs if s.indicateur in produits
+                for m in s.modalites or () if (s.indicateur, m) not in vues]
+    definitions = tuple({c: d[c] for c in ("indicateur", "libelle", "unite", "definition")}
+                        for d in dictionnaire if d["indicateur"] in produits)
+    return Extrait(financeur, periode, tuple(periodes), tuple(gardees), definitions, tuple(absents))
+
+
+# ------------------------------------------------------------------------------------------ files
+
+@dataclass(frozen=True)
+class Sources:
+    mission_locale: str
+    exports: tuple[tuple[str, str], ...]
+    """(file name, SHA-256) of each source export."""
+    date_exports: date | None = None
+
+
+def valeur_csv(valeur, unite: str) -> str:
+    """`s` for a masked cell, empty for no value, else the contract's rounding with a decimal comma."""
+    if valeur == MASQUE:
+        return MASQUE
+    return format_valeur(valeur, unite).replace(".", ",")
+
+
+def valeur_xlsx(valeur, unite: str):
+    """`s` for a masked cell, None for no value, a count as an integer, else the rounded value."""
+    if valeur == MASQUE or valeur is None:
+        return valeur
+    return int(valeur) if unite == "nb" else float(format_valeur(valeur, unite))
+
+
+def extrait_csv(extrait: Extrait) -> bytes:
+    """`;`-separated, UTF-8 with BOM, decimal comma: what French Excel opens as is."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(COLONNES_EXTRAIT)
+    for r in extrait.lignes:
+        writer.writerow([r["periode_debut"].isoformat(), r["periode_fin"].isoformat(), r["indicateur"], r["libelle"],
+                         r["modalite"] or "", valeur_csv(r["valeur"], r["unite"]), r["unite"]])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _feuille(ws, entetes: Iterable[str], largeurs: Iterable[int]) -> None:
+    ws.append(list(entetes))
+    for cellule, largeur in zip(ws[1], largeurs, strict=True):
+        cellule.font = Font(bold=True)
+        ws.column_dimensions[cellule.column_letter].width = largeur
+    ws.freeze_panes = "A2"
+
+
+def extrait_xlsx(extrait: Extrait, sources: Sources) -> bytes:
+    """Three sheets: Présentation (funder, periods, sources), Données, Définitions. Byte-identical for the same
+    input: the document's dates are the end of the period, the ZIP entries' dates too."""
+    f = extrait.financeur
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Présentation"
+    ws.append([f"Extrait pour {f.nom}"])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([])
+    for libelle, valeur in (
+        ("Mission Locale", sources.mission_locale),
+        ("Période(s)", " ; ".join(fr_periode(p.debut, p.fin) for p in extrait.periodes)),
+        ("Exports i-milo du", fr_date(sources.date_exports) if sources.date_exports else "date inconnue"),
+        ("Secret statistique", f"« {MASQUE} » : valeur masquée (effectif de 1 à {f.seuil - 1}, part ou moyenne "
+                               f"calculée sur moins de {f.seuil} personnes, ou masquage secondaire qui empêche "
+                               "de la retrouver par différence)"),
+        ("Date de génération", "dans manifest.json (ce classeur est identique d'une exécution à l'autre sur les "
+                               "mêmes exports)"),
+        ("Indicateurs non produits", ", ".join(extrait.absents) or "aucun"),
+    ):
+        ws.append([libelle, valeur])
+        ws.cell(ws.max_row, 1).font = Font(bold=True)
+    ws.append([])
+    ws.append(["Fichiers sources", "SHA-256"])
+    for cellule in ws[ws.max_row]:
+        cellule.font = Font(bold=True)
+    for fichier, sha256 in sources.exports:
+        ws.append([fichier, sha256])
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = 70
+
+    donnees = wb.create_sheet("Données")
+    _feuille(donnees, COLONNES_EXTRAIT, (13, 13, 30, 50, 30, 10, 7))
+    for r in extrait.lignes:
+        donnees.append([r["periode_debut"], r["periode_fin"], r["indicateur"], r["libelle"], r["modalite"],
+                        valeur_xlsx(r["valeur"], r["unite"]), r["unite"]])
+        for colonne in (1, 2):
+            donnees.cell(donnees.max_row, colonne).number_format = "DD/MM/YYYY"
+        donnees.cell(donnees.max_row, 6).number_format = FORMAT_NOMBRE.get(r["unite"], "General")
+
+    definitions = wb.create_sheet("Définitions")
+    _feuille(definitions, ("indicateur", "libelle", "unite", "definition"), (30, 50, 7, 100))
+    for d in extrait.definitions:
+        definitions.append([d["indicateur"], d["libelle"], d["unite"], d["definition"]])
+
+    horodatage = datetime.combine(extrait.periode.fin, datetime.min.time())
+    wb.properties.creator = "milo-pipeline"
+    wb.properties.title = f"Extrait {f.nom} – {extrait.periode.label}"
+    wb.properties.created = wb.properties.modified = horodatage
+    brut = io.BytesIO()
+    with zipfile.ZipFile(brut, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).write_data()
+    return _zip_date_fixe(brut.getvalue(), horodatage)
+
+
+def _zip_date_fixe(data: bytes, horodatage: datetime) -> bytes:
+    """The same archive with every entry dated `horodatage` (ZIP stores the writing time otherwise)."""
+    sortie = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(sortie, "w", zipfile.ZIP_DEFLATED) as cible:
+        for info in source.infolist():
+            entree = zipfile.ZipInfo(info.filename, date_time=horodatage.timetuple()[:6])
+            entree.compress_type = zipfile.ZIP_DEFLATED
+            cible.writestr(entree, source.read(info))
+    return sortie.getvalue()
+
+
+def fichiers_extrait(extrait: Extrait, sources: Sources) -> dict[str, bytes]:
+    """File name → content, for each format of the funder's configuration."""
+    ecrivains = {"xlsx": lambda: extrait_xlsx(extrait, sources), "csv": lambda: extrait_csv(extrait)}
+    return {f"{extrait.nom}.{fmt}": ecrivains[fmt]() for fmt in extrait.financeur.formats}
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def manifeste(extrait: Extrait, sources: Sources, fichiers: Mapping[str, bytes], genere_le: datetime,
+              avertissements: Iterable[str] = ()) -> bytes:
+    """manifest.json: the files and their SHA-256, the periods, the sources, the data-quality status. Written only
+    by a run whose blocking checks all passed; the checks that only warned are listed."""
+    avertissements = sorted(avertissements)
+    periode = {"debut": extrait.periode.debut.isoformat(), "fin": extrait.periode.fin.isoformat()}
+    contenu = {
+        "financeur": extrait.financeur.nom,
+        "code": extrait.financeur.code,
+        "mission_locale": sources.mission_locale,
+        "periode": periode,
+        "periodes_extraites": [{"debut": p.debut.isoformat(), "fin": p.fin.isoformat()} for p in extrait.periodes],
+        "genere_le": genere_le.isoformat(timespec="seconds"),
+        "date_exports": sources.date_exports.isoformat() if sources.date_exports else None,
+        "exports_sources": [{"fichier": nom, "sha256": h} for nom, h in sources.exports],
+        "qualite": {
+            "statut": "conforme avec avertissements" if avertissements else "conforme",
+            "controles_bloquants": "tous réussis",
+            "avertissements": avertissements,
+        },
+        "secret_statistique": {"seuil": extrait.financeur.seuil, "marque": MASQUE,
+                               "cellules_masquees": extrait.masquees},
+        "lignes": len(extrait.lignes),
+        "indicateurs_non_produits": list(extrait.absents),
+        "fichiers": [{"fichier": nom, "sha256": sha256(data), "octets": len(data)} for nom, data in fichiers.items()],
+    }
+    return (json.dumps(contenu, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
