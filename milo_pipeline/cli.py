@@ -38,8 +38,14 @@ def run_pipeline(exports: Path, periode: Periode, out: Path, milo_home: Path) ->
     import dagster as dg
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-    from .definitions import defs
     from .defs.resources import MiloSettings
+    from .lib.extraits import ConfigurationInvalide
+
+    try:
+        from .definitions import defs
+    except ConfigurationInvalide as exc:
+        print(f"Erreur de configuration : {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
     start, end = partition_keys(periode)
     print(f"milo-pipeline : période {periode.debut:%d/%m/%Y} – {periode.fin:%d/%m/%Y}, exports {exports}")
@@ -55,11 +61,52 @@ def run_pipeline(exports: Path, periode: Periode, out: Path, milo_home: Path) ->
             run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
             raise_on_error=False,
         )
-    return _summarise(result, periode, out, log)
+    return _summarise(result, periode, out, log, milo_home)
 
 
-def _summarise(result, periode: Periode, out: Path, log: Path) -> int:
+def _ingestion_summary(result) -> list[str]:
+    """Rows quarantined and columns ignored at ingestion, from the metadata of the raw tables (one
+    materialization per month of the run: the same metadata)."""
+    tables = {}
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        if materialization.asset_key.path[0] == "imilo":
+            tables[materialization.asset_key] = {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
+    lignes = []
+    for meta in tables.values():
+        if meta.get("lignes_rejetees"):
+            lignes.append(f"  {meta['fichier']} : {meta['lignes_rejetees']} ligne(s) écartée(s) sur "
+                          f"{meta['lignes_lues']} ({meta['part_rejetee']})")
+        if meta.get("colonnes_ignorees", "aucune") != "aucune":
+            lignes.append(f"  {meta['fichier']} : colonne(s) inconnue(s) du contrat, ignorée(s) : "
+                          f"{meta['colonnes_ignorees']}")
+    return lignes
+
+
+def _run_reports(run_dir: Path) -> list[str]:
+    """Where the run's rejection report and Data Docs are (whether it succeeded or not)."""
+    lignes = []
+    if (run_dir / "rejets.csv").exists():
+        lignes.append(f"Rapport des rejets : {run_dir / 'rejets.csv'}")
+    if (run_dir / "data_docs" / "index.html").exists():
+        lignes.append(f"Data Docs : {run_dir / 'data_docs' / 'index.html'}")
+    return lignes
+
+
+def _saisies_summary(result) -> list[str]:
+    """The warnings of the manual inputs (folder or file missing: « non renseigné » in the report)."""
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        if materialization.asset_key.path[0] == "saisies" and "avertissements" in materialization.metadata:
+            texte = materialization.metadata["avertissements"].value
+            return [f"  {ligne}" for ligne in texte.splitlines() if ligne]
+    return []
+
+
+def _summarise(result, periode: Periode, out: Path, log: Path, milo_home: Path) -> int:
     import dagster as dg
+
+    from .lib.report import nom_fichier
 
     evaluations = result.get_asset_check_evaluations()
     echecs = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
@@ -70,9 +117,18 @@ def _summarise(result, periode: Periode, out: Path, log: Path) -> int:
         niveau = "ÉCHEC" if evaluation in echecs else "avertissement"
         print(f"  {niveau} {evaluation.asset_key.to_user_string()} · {evaluation.check_name}"
               + (f" : {evaluation.description}" if evaluation.description else ""), file=sys.stderr)
+    ingestion = _ingestion_summary(result)
+    if ingestion:
+        print("Ingestion :", *ingestion, sep="\n")
+    saisies = _saisies_summary(result)
+    if saisies:
+        print("Saisies manuelles :", *saisies, sep="\n")
+    rapports = _run_reports(milo_home / "runs" / result.run_id)
     if result.success:
+        print(*rapports, sep="\n")
         print(f"Indicateurs : {out / 'indicateurs.csv'}")
-        print(f"Rapport : {out / f'rapport_activite_{periode.label}.pdf'}")
+        print(f"Rapport : {out / nom_fichier(periode)}")
+        print(f"Extraits financeurs : {out / 'extraits'}")
         return EXIT_OK
     print("Échec du run : rien n'a été publié pour cette période.", file=sys.stderr)
     for event in result.all_events:
@@ -85,6 +141,8 @@ def _summarise(result, periode: Periode, out: Path, log: Path) -> int:
                 while erreur.cause is not None:
                     erreur = erreur.cause
                 print(f"  étape {event.step_key} : {erreur.message.strip().splitlines()[0]}", file=sys.stderr)
+    for ligne in rapports:
+        print(ligne, file=sys.stderr)
     print(f"Journal : {log} ; événements du run {result.run_id} dans DAGSTER_HOME={os.environ['DAGSTER_HOME']}",
           file=sys.stderr)
     return EXIT_ECHEC
@@ -113,6 +171,8 @@ def cmd_demo(args) -> int:
     shutil.rmtree(exports, ignore_errors=True)
     exports.mkdir(parents=True)
     generate(exports, youths=args.youths, seed=args.seed, year=args.year)
+    # the demo's manual inputs (staff, budget, survey, events, texts: fictitious, for 2024) beside the exports
+    shutil.copytree(Path(__file__).parent / "synthetic" / "saisies_demo", exports / "saisies")
     print(f"Exports synthétiques ({args.youths} jeunes accompagnés, graine {args.seed}) : {exports}")
     out = Path(args.out) if args.out else home / "demo" / "out"
     return run_pipeline(exports, parse_period(str(args.year)), out, home)

@@ -1,22 +1,28 @@
-"""The code location: every asset, check and resource of milo-pipeline."""
+"""The code location: every asset, check, job, schedule, sensor and resource of milo-pipeline."""
 
 import dagster as dg
 
 from .defs.dbt import milo_dbt
+from .defs.extracts import EXTRAITS
 from .defs.ingestion import exports_imilo
-from .defs.quality import gx_indicateurs, gx_repartitions
+from .defs.jobs import JOBS
+from .defs.quality import CHECKS as QUALITE
 from .defs.report import indicateurs_fichier, publication, rapport_activite
 from .defs.resources import MiloSettings, dbt_resource
+from .defs.saisies import saisies_manuelles
+from .defs.schedules import SCHEDULES
+from .defs.sensors import SENSORS
 
-ASSETS = [exports_imilo, milo_dbt, indicateurs_fichier, rapport_activite, publication]
-CHECKS = [gx_indicateurs, gx_repartitions]
-
-tout = dg.define_asset_job("tout", selection=dg.AssetSelection.all(), description="Toute la chaîne, pour une période.")
+ASSETS = [exports_imilo, saisies_manuelles, milo_dbt, indicateurs_fichier, rapport_activite, *EXTRAITS,
+          publication]
+CHECKS = QUALITE
 
 defs = dg.Definitions(
     assets=ASSETS,
     asset_checks=CHECKS,
-    jobs=[tout],
+    jobs=JOBS,
+    schedules=SCHEDULES,
+    sensors=SENSORS,
     resources={"milo": MiloSettings(), "dbt": dbt_resource()},
     executor=dg.in_process_executor,
 )

@@ -1,3 +1,7 @@
+"""The report's context on small hand-made rows: sections in the seed report's order, only the period's rows,
+placeholders for what is missing, new dictionary ids shown without template change, safe Markdown, French
+formatting; and one small PDF."""
+
 import csv
 import shutil
 import subprocess
@@ -6,12 +10,25 @@ from pathlib import Path
 
 import pytest
 
-from milo_pipeline.lib.report import build_report_context, render_html, render_pdf
+from milo_pipeline.lib.report import (
+    NON_DISPONIBLE,
+    NON_RENSEIGNE,
+    TEXTE_ABSENT,
+    build_dashboard_context,
+    build_report_context,
+    markdown_html,
+    render_html,
+    render_pdf,
+)
 
 SEEDS = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
 D2024, F2024 = date(2024, 1, 1), date(2024, 12, 31)
 DEC_D, DEC_F = date(2024, 12, 1), date(2024, 12, 31)
-TITRES = ["Synthèse", "Jeunes reçus pour la première fois", "Jeunes accompagnés", "Dispositifs et formations"]
+TITRES = ["Synthèse 2024", "Jeunes reçus pour la première fois", "Jeunes accompagnés", "Présentation de parcours",
+          "Dispositifs et formations", "Contrat d'Engagement Jeune", "Parrainage", "Accès à l'emploi",
+          "Intervention dans les quartiers prioritaires de la ville", "Intervention sur les territoires",
+          "CTAI – L'insertion des jeunes primo-arrivants", "Action santé", "Repérage et remobilisation",
+          "Égalité filles-garçons", "Organigramme", "Événements 2024", "Budget", "Baromètre de satisfaction"]
 
 
 def _seed(name: str) -> list[dict]:
@@ -55,7 +72,17 @@ def rows():
         *_disp("Psychologue ML", 152.0, 81.0),
         *_disp("CUI-CIE", 0.0, 0.0, None),
         *_disp("Atelier hors catalogue", 4.0, 1.0),
+        *_disp("CTAI - Jeunes primo-arrivants", 22.0, 11.0, 54.5),
+        _row("disp_sorties_motif_nb", 5.0, "nb", "CTAI - Jeunes primo-arrivants|Emploi durable"),
+        _row("disp_sorties_motif_nb", 4.0, "nb", "CTAI - Jeunes primo-arrivants|Formation qualifiante"),
         *_disp("Ensemble", 1713.0, 1736.0, 46.2),
+        _row("pmsmp_nb", 486.0, "nb"),
+        _row("pmsmp_evolution_pct", -8.0, "pct"),
+        _row("service_civique_evolution_pct", 16.7, "pct"),
+        _row("rh_nb_salaries", 59.0, "nb"),
+        _row("rh_sexe_nb", 47.0, "nb", "F"),
+        _row("rh_sexe_nb", 12.0, "nb", "H"),
+        _row("evenements_nb", 2.0, "nb"),
         # Another period in the same table: never shown.
         _row("pa_nb_jeunes", 98765.0, "nb", debut=DEC_D, fin=DEC_F),
         _row("disp_nb_beneficiaires", 4321.0, "nb", "PPAE", DEC_D, DEC_F),
@@ -70,10 +97,22 @@ def meta():
             "date_exports": date(2025, 1, 15), "genere_le": date(2025, 4, 30)}
 
 
+TEXTES = {"parcours": "# Le parcours de A.\n\nUn **premier** contrat, *enfin*.\n\n- un\n- deux\n",
+          "territoires/cc-loue-lison": "Une permanence.", "territoires/cc-inconnue": "Personne."}
+EVENEMENTS = [
+    {"evenement_ordre": 2, "debut_date": date(2024, 3, 26), "fin_date": date(2024, 3, 26), "titre": "Forum santé",
+     "description": "Dépistages : stands", "rubrique": "Santé", "visiteurs": 256},
+    {"evenement_ordre": 1, "debut_date": date(2024, 1, 24), "fin_date": date(2024, 1, 26), "titre": "Vœux",
+     "description": None, "rubrique": "Vie de la structure", "visiteurs": None},
+    {"evenement_ordre": 3, "debut_date": date(2025, 1, 2), "fin_date": date(2025, 1, 2), "titre": "Après",
+     "description": None, "rubrique": "Santé", "visiteurs": 10},
+]
+
+
 @pytest.fixture
 def context(rows, meta):
     return build_report_context(rows, _seed("indicateurs_dictionnaire.csv"), _seed("programmes.csv"), meta,
-                                _seed("vocabulaires.csv"))
+                                _seed("vocabulaires.csv"), textes=TEXTES, evenements=EVENEMENTS)
 
 
 def _section(context, section_id):
@@ -84,29 +123,51 @@ def _blocs(section, type_):
     return [b for b in section["blocs"] if b["type"] == type_]
 
 
-def test_sections_in_order(context):
+def test_sections_in_the_order_of_the_seed_report(context):
     assert [s["titre"] for s in context["sections"]] == TITRES
-    assert all(s["definition"] for s in context["sections"])
+    assert all(s["sources"] for s in context["sections"])
+
+
+def test_absent_indicators_give_a_placeholder_not_an_error(context):
+    absents = {s["id"]: s["absent"] for s in context["sections"] if s["absent"]}
+    assert absents == {
+        "cej": NON_DISPONIBLE, "parrainage": NON_DISPONIBLE, "territoires": NON_DISPONIBLE,
+        "reperage": NON_DISPONIBLE, "budget": NON_RENSEIGNE, "satisfaction": NON_RENSEIGNE,
+    }
+    html = render_html(context)
+    assert html.count("Données non disponibles pour la période.") == 4
+    assert html.count("Non renseigné pour la période.") == 2
+
+
+def test_a_section_fed_by_one_indicator_shows_it(context):
+    egalite = _section(context, "egalite")
+    titres = [b["titre"] for b in egalite["blocs"]]
+    assert titres == ["Part des jeunes femmes selon le public", "Part des jeunes femmes par dispositif",
+                      "L'équipe de la Mission Locale"]
+    assert "Jeunes entrés en CEJ" not in egalite["blocs"][0]["graphique"]  # no CEJ row: no bar
+    emploi = _section(context, "emploi")
+    assert [c["libelle"] for b in _blocs(emploi, "chiffres") for c in b["chiffres"]] == [
+        "PMSMP signées", "Évolution des PMSMP sur un an", "Évolution des services civiques sur un an"]
 
 
 def test_only_the_rows_of_the_period_are_used(context):
     synthese = _blocs(_section(context, "synthese"), "chiffres")[0]["chiffres"]
     assert synthese[0] == {"indicateur": "pa_nb_jeunes", "libelle": "Jeunes reçus pour la première fois",
-                           "valeur": 1571.0, "unite": "nb"}
+                           "valeur": 1571.0, "unite": "nb", "signe": False, "present": True}
     lignes = _blocs(_section(context, "dispositifs"), "tableau_dispositifs")[0]["lignes"]
     assert "PPAE" not in [ligne["libelle"] for ligne in lignes]
 
 
 def test_values_are_passed_through_unchanged(context):
-    pacea = _blocs(_section(context, "synthese"), "chiffres")[1]["chiffres"]
-    assert [c["valeur"] for c in pacea] == [110406.0, 217.0, 508.78]
+    pacea = _blocs(_section(context, "accompagnes"), "chiffres")[-1]["chiffres"]
+    assert [c["valeur"] for c in pacea] == [21457.0, 110406.0, 217.0, 508.78]
     profil = _blocs(_section(context, "premier_accueil"), "chiffres")[0]["chiffres"]
-    assert [c["valeur"] for c in profil] == [1571.0, 24.6, None, None]
+    # a NULL value is kept (shown « – »); an indicator without a row is left out
+    assert [c["valeur"] for c in profil] == [1571.0, 24.6, None]
 
 
 def test_breakdowns_follow_the_vocabulary_and_list_every_modality(context):
-    repartitions = _blocs(_section(context, "premier_accueil"), "repartition")
-    hebergement, sexe, age = repartitions
+    hebergement, sexe, age = _blocs(_section(context, "premier_accueil"), "repartition")
     assert [ligne["modalite"] for ligne in hebergement["lignes"]][:2] == ["Chez les parents", "Logement autonome"]
     assert hebergement["lignes"][-1]["modalite"] == "Non communiqué"
     assert [(ligne["libelle"], ligne["valeur"]) for ligne in sexe["lignes"]] == [("Femmes", 47.9), ("Hommes", 52.1)]
@@ -118,9 +179,8 @@ def test_breakdowns_without_vocabulary_keep_the_order_of_the_rows(rows, meta):
     context = build_report_context(rows, _seed("indicateurs_dictionnaire.csv"), _seed("programmes.csv"), meta)
     sexe = _blocs(_section(context, "premier_accueil"), "repartition")[1]
     assert [ligne["modalite"] for ligne in sexe["lignes"]] == ["H", "F"]
-    age_acc = _blocs(_section(context, "accompagnes"), "repartition")[2]
-    assert age_acc["lignes"] == [] and age_acc["graphique"] is None
-    assert "Aucune donnée pour la période." in render_html(context)
+    # no breakdown row for the accompanied youths: no chart at all
+    assert _blocs(_section(context, "accompagnes"), "repartition") == []
 
 
 def test_dispositifs_table(context):
@@ -131,12 +191,84 @@ def test_dispositifs_table(context):
         ("National", "Contrat d'Engagement Jeune"),
         ("National", "PACEA"),
         ("Régional", "Psychologue ML"),
+        ("Local", "CTAI - Jeunes primo-arrivants"),
         ("Non classé", "Atelier hors catalogue"),
         ("", "Ensemble"),
     ]
-    assert [ligne["debut_groupe"] for ligne in lignes] == [True, False, True, True, True]
+    assert [ligne["debut_groupe"] for ligne in lignes] == [True, False, True, True, True, True]
     assert lignes[-1]["ensemble"] and not any(ligne["ensemble"] for ligne in lignes[:-1])
     assert [v["valeur"] for v in lignes[1]["valeurs"]] == [854.0, 49.1, 49.1, 49.1, 49.1, 49.1, 702.0]
+
+
+def test_thematic_sections_take_their_programmes_rows(context):
+    ctai = _section(context, "ctai")
+    assert ctai["blocs"][0] == {"type": "intertitre", "titre": "CTAI - Jeunes primo-arrivants"}
+    assert [c["valeur"] for c in ctai["blocs"][1]["chiffres"]][:2] == [22.0, 11.0]
+    assert "Emploi durable" in ctai["blocs"][2]["graphique"]
+    sante = _section(context, "sante")  # Psychologue ML is a health programme; the 2025 event is not listed
+    assert [ligne["libelle"] for ligne in _blocs(sante, "tableau_dispositifs")[0]["lignes"]] == ["Psychologue ML"]
+    assert [e["titre"] for e in _blocs(sante, "evenements")[0]["evenements"]] == ["Forum santé"]
+
+
+def test_events_of_the_period_in_date_order(context):
+    liste = _blocs(_section(context, "evenements"), "evenements")[0]["evenements"]
+    assert [(e["jours"], e["titre"], e["visiteurs"]) for e in liste] == [
+        ("24/01 – 26/01/2024", "Vœux", None), ("26/03/2024", "Forum santé", 256)]
+
+
+def test_a_new_dictionary_id_shows_without_template_change(rows, meta):
+    dictionnaire = _seed("indicateurs_dictionnaire.csv") + [
+        {"indicateur": "parr_nb_binomes_inedits", "ordre": "99999", "section": "parrainage",
+         "libelle": "Binômes d'un genre nouveau", "unite": "nb", "vocabulaire": "", "definition": "Test."},
+        {"indicateur": "rep_nb_jeunes_quartier", "ordre": "99998", "section": "reperage",
+         "libelle": "Repérés par quartier", "unite": "nb", "vocabulaire": "", "definition": "Test."}]
+    rows = rows + [_row("parr_nb_binomes_inedits", 7.0, "nb"), _row("rep_nb_jeunes_quartier", 3.0, "nb", "Nord"),
+                   _row("rep_nb_jeunes_quartier", 5.0, "nb", "Sud")]
+    context = build_report_context(rows, dictionnaire, _seed("programmes.csv"), meta)
+    parrainage = _section(context, "parrainage")
+    assert parrainage["absent"] is None
+    assert parrainage["blocs"][-1]["titre"] == "Autres indicateurs"
+    assert [c["valeur"] for c in parrainage["blocs"][-1]["chiffres"]] == [7.0]
+    tableau = _section(context, "reperage")["blocs"][-1]
+    assert tableau["titre"] == "Repérés par quartier"
+    assert [(ligne["libelle"], ligne["cellules"][0]["valeur"]) for ligne in tableau["lignes"]] == [
+        ("Nord", 3.0), ("Sud", 5.0)]
+
+
+def test_territory_pages_and_their_texts(rows, meta):
+    rows = rows + [_row("terr_nb_jeunes", 90.0, "nb", "CC Loue-Lison"), _row("terr_nb_jeunes", 4.0, "nb",
+                                                                           "Hors territoire")]
+    context = build_report_context(rows, _seed("indicateurs_dictionnaire.csv"), _seed("programmes.csv"), meta,
+                                   textes=TEXTES)
+    ids = [s["id"] for s in context["sections"]]
+    assert ids[ids.index("territoires") + 1] == "territoire-cc-loue-lison"  # no page for « Hors territoire »
+    page = _section(context, "territoire-cc-loue-lison")
+    assert page["niveau"] == 2 and "Une permanence." in page["texte"]
+    assert context["textes_ignores"] == ["territoires/cc-inconnue"]
+
+
+def test_texts_of_the_mission_locale(context):
+    parcours = _section(context, "parcours")
+    assert parcours["absent"] is None
+    assert parcours["texte"] == ("<h3>Le parcours de A.</h3>\n"
+                                 "<p>Un <strong>premier</strong> contrat, <em>enfin</em>.</p>\n"
+                                 "<ul>\n<li>un</li>\n<li>deux</li>\n</ul>\n")
+
+
+def test_a_missing_portrait_says_so(rows, meta):
+    context = build_report_context(rows, _seed("indicateurs_dictionnaire.csv"), _seed("programmes.csv"), meta)
+    assert _section(context, "parcours")["absent"] == TEXTE_ABSENT
+    assert "structure" not in [s["id"] for s in context["sections"]]  # optional narrative page
+
+
+def test_markdown_is_rendered_safely():
+    html = markdown_html("<!-- en-tête du fichier -->\n## Titre <b>\n\n[lien](javascript:alert(1)) "
+                         "<script>alert(1)</script> ![img](x.png) « oui » : 5 %")
+    assert "<script>" not in html and "<b>" not in html and "href" not in html and "<img" not in html
+    assert "&lt;script&gt;" in html and "en-tête" not in html
+    assert html.startswith("<h4>Titre &lt;b&gt;</h4>")
+    assert "«\u00a0oui\u00a0»\u00a0: 5\u202f%" in html
+    assert markdown_html(None) is None and markdown_html("<!-- vide -->") is None
 
 
 def test_duplicate_rows_are_an_error(rows, meta):
@@ -155,7 +287,30 @@ def test_html_escapes_and_formats(context):
     html = render_html(context)
     assert "ML &lt;Test&gt; &amp; Cie" in html
     assert "1\u202f571" in html and "51,3\u202f%" in html
-    assert "Sources : exports i-milo du 15 janvier 2025" in html
+    assert "-8,0\u202f%" in html and "+16,7\u202f%" in html  # changes are signed
+    assert "Sources : exports i-milo du 15 janvier 2025, année 2024." in html
+    assert "Sources : saisie de la Mission Locale (effectifs.yaml), année 2024." in html
+
+
+def test_dashboard_puts_the_month_beside_the_year_to_date(meta):
+    mars, cumul = (date(2024, 3, 1), date(2024, 3, 31)), (date(2024, 1, 1), date(2024, 3, 31))
+    rows = [_row("acc_nb_jeunes", 290.0, "nb", None, *mars), _row("acc_nb_jeunes", 871.0, "nb", None, *cumul),
+            _row("pmsmp_evolution_pct", 4.0, "pct", None, *mars),
+            _row("disp_nb_beneficiaires", 3.0, "nb", "PACEA", *mars),
+            _row("disp_nb_beneficiaires", 9.0, "nb", "PACEA", *cumul),
+            _row("disp_nb_beneficiaires", 9.0, "nb", "Ensemble", *cumul)]
+    context = build_dashboard_context(rows, _seed("indicateurs_dictionnaire.csv"), _seed("programmes.csv"),
+                                      {**meta, "periode_debut": mars[0], "periode_fin": mars[1]})
+    accueil = context["groupes"][0]
+    assert [(ligne["libelle"], ligne["mois"]["valeur"], ligne["cumul"]["valeur"]) for ligne in accueil["lignes"]] \
+        == [("Jeunes accompagnés", 290.0, 871.0)]
+    emploi = next(g for g in context["groupes"] if g["titre"] == "Emploi et immersions")
+    assert emploi["lignes"][0]["signe"] and emploi["lignes"][0]["cumul"]["valeur"] is None
+    assert [(e["libelle"], e["mois"]["valeur"], e["cumul"]["valeur"]) for e in context["entrees"]] == [
+        ("PACEA", 3.0, 9.0), ("Ensemble", None, 9.0)]
+    html = render_html(context)
+    assert "Cumul du 1er janvier au 31 mars 2024" in html and "+4,0\u202f%" in html
+    assert html.count("Données non disponibles pour la période.") == 3  # parrainage, repérage, événements
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
@@ -169,8 +324,9 @@ def test_pdf(context, tmp_path):
     assert "98 765" not in text and "4 321" not in text
     assert "Année 2024" in text
     pages = text.split("\f")
-    premieres_lignes = [page.strip().splitlines()[0].strip() for page in pages if page.strip()]
-    assert [ligne for ligne in premieres_lignes if ligne in TITRES] == TITRES  # each section opens a page
+    debuts = [" ".join(page.split()) for page in pages]
+    # each section opens a page, in order
+    assert [t for d in debuts for t in TITRES if d.startswith(t)] == TITRES
     tableau = next(page for page in pages if page.strip().startswith("Dispositifs et formations"))
     assert "Ensemble" in tableau and "1 713" in tableau and "Atelier hors catalogue" in tableau
     assert "CUI-CIE" not in tableau

@@ -8,9 +8,14 @@ import dagster as dg
 import yaml
 
 from ..lib import report
+from ..lib.apercu import apercu_markdown
+from ..lib.errors import ExportsInvalides
 from ..lib.outputs import indicateurs_csv, publish
 from ..lib.periods import Periode, from_window
+from ..lib.saisies import DOSSIER as DOSSIER_SAISIES
+from ..lib.saisies import lire_textes
 from ..lib.warehouse import read_rows
+from .extracts import EXTRAITS
 from .partitions import monthly
 from .resources import MiloSettings
 
@@ -33,18 +38,25 @@ def indicateurs_fichier(context: dg.AssetExecutionContext, milo: MiloSettings) -
     path = milo.staging(context.run_id) / "indicateurs.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(indicateurs_csv(rows))
-    return dg.MaterializeResult(metadata={"lignes": len(rows), "periode": run_periode(context).label})
+    libelles = {r["indicateur"]: r["libelle"]
+                for r in read_rows(milo.warehouse, "select indicateur, libelle from main.indicateurs_dictionnaire")}
+    return dg.MaterializeResult(metadata={
+        "lignes": len(rows), "periode": run_periode(context).label,
+        "apercu": dg.MetadataValue.md(apercu_markdown(rows, libelles)),
+    })
 
 
 @dg.asset(
-    deps=[dg.AssetKey("indicateurs")], kinds={"pdf"}, **OUTPUT_ASSET,
-    description="Le rapport d'activité en PDF (A4, typographie française), pour la période du run.",
+    deps=[dg.AssetKey("indicateurs"), dg.AssetKey("stg_saisies__evenements")], kinds={"pdf"}, **OUTPUT_ASSET,
+    description="Le PDF du run (A4, typographie française) : pour une année, le rapport d'activité complet ; pour "
+                "un mois, le tableau de bord mensuel (le mois et le cumul depuis le 1er janvier).",
 )
 def rapport_activite(context: dg.AssetExecutionContext, milo: MiloSettings) -> dg.MaterializeResult:
     periode = run_periode(context)
     rows = read_rows(milo.warehouse, INDICATEURS_SQL)
     dictionnaire = read_rows(milo.warehouse, "select * from main.indicateurs_dictionnaire order by ordre")
     programmes = read_rows(milo.warehouse, "select * from main.programmes order by ordre")
+    vocabulaires = read_rows(milo.warehouse, "select * from main.int_vocabulaires")
     date_export = read_rows(
         milo.warehouse,
         r"select max(regexp_extract(fichier, '\d{4}-\d{2}-\d{2}')) as d from raw._fichiers")[0]["d"]
@@ -55,15 +67,31 @@ def rapport_activite(context: dg.AssetExecutionContext, milo: MiloSettings) -> d
         "date_exports": date.fromisoformat(date_export) if date_export else None,
         "genere_le": date.today(),
     }
-    path = milo.staging(context.run_id) / f"rapport_activite_{periode.label}.pdf"
+    if periode.is_mois:
+        contexte = report.build_dashboard_context(rows, dictionnaire, programmes, meta, vocabulaires)
+    else:
+        try:
+            textes = lire_textes(milo.exports / DOSSIER_SAISIES)
+        except ExportsInvalides as exc:
+            raise dg.Failure(description=exc.texte(), allow_retries=False) from None
+        evenements = read_rows(milo.warehouse, "select * from main.stg_saisies__evenements")
+        contexte = report.build_report_context(rows, dictionnaire, programmes, meta, vocabulaires,
+                                               textes=textes, evenements=evenements)
+        for nom in contexte["textes_ignores"]:
+            context.log.warning(f"{DOSSIER_SAISIES}/textes/{nom}.md : aucune section du rapport ne correspond "
+                                "(territoire inconnu ?), texte non repris")
+        for section in contexte["sections"]:
+            if section["absent"]:
+                context.log.warning(f"Rapport, section « {section['titre']} » : {section['absent']}")
+    path = milo.staging(context.run_id) / report.nom_fichier(periode)
     path.parent.mkdir(parents=True, exist_ok=True)
-    report.render_pdf(report.build_report_context(rows, dictionnaire, programmes, meta), path)
+    report.render_pdf(contexte, path)
     return dg.MaterializeResult(
         metadata={"periode": periode.label, "fichier_provisoire": dg.MetadataValue.path(str(path))})
 
 
 @dg.asset(
-    deps=[indicateurs_fichier, rapport_activite], kinds={"folder"}, **OUTPUT_ASSET,
+    deps=[indicateurs_fichier, rapport_activite, *EXTRAITS], kinds={"folder"}, **OUTPUT_ASSET,
     description="Publie ensemble les sorties du run dans le dossier de sortie, seulement si tout ce qui précède "
                 "a réussi (contrôles bloquants compris). Chaque fichier est remplacé de façon atomique.",
 )
@@ -72,4 +100,5 @@ def publication(context: dg.AssetExecutionContext, milo: MiloSettings) -> dg.Mat
     return dg.MaterializeResult(metadata={
         "dossier": dg.MetadataValue.path(str(milo.out)),
         "fichiers": dg.MetadataValue.md("\n".join(f"- `{p.relative_to(milo.out)}`" for p in published)),
+        **{str(p.relative_to(milo.out)): dg.MetadataValue.path(str(p)) for p in published},
     })

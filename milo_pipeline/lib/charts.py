@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-from milo_pipeline.lib.formatting import fr_pct
+from milo_pipeline.lib.formatting import fr_evolution, fr_nombre, fr_pct
 
 FONT = "DejaVu Sans, sans-serif"
 ACCENT = "#1d5b79"
@@ -20,6 +20,7 @@ TRACK = "#e9eff3"
 INK = "#222222"
 AXIS = "#9aa9b3"
 PALETTE = (ACCENT, "#8cb9d0", "#c9dbe5", "#5f7f91", "#b0b7bc")
+NEGATIVE = "#b5654a"
 
 Items = Sequence[tuple[str, float | None]]
 Formatter = Callable[[float | None], str]
@@ -48,9 +49,9 @@ def _rect(**attributes: object) -> str:
 
 
 def _text(content: str, x: float, y: float, size: float, *, css_class: str, anchor: str = "start",
-          bold: bool = False) -> str:
+          bold: bool = False, colour: str = INK) -> str:
     attributes = _attrs(class_=css_class, x=x, y=y, font_family=FONT, font_size=size,
-                        font_weight="bold" if bold else None, text_anchor=anchor, fill=INK)
+                        font_weight="bold" if bold else None, text_anchor=anchor, fill=colour)
     return f"<text {attributes}>{escape(content)}</text>"
 
 
@@ -87,6 +88,27 @@ def _wrap(label: str, max_chars: int) -> list[str]:
     return [label[:cut], label[cut + 1:]]
 
 
+def _fit(label: str, max_chars: int) -> list[str]:
+    """A label on one line, else two (greedy, at spaces), the last one shortened with "…" if still too long."""
+    if len(label) <= max_chars:
+        return [label]
+    first, rest = label, ""
+    if " " in label[:max_chars + 1]:
+        cut = label.rfind(" ", 0, max_chars + 1)
+        first, rest = label[:cut], label[cut + 1:]
+    else:
+        first, rest = label[:max_chars - 1] + "…", ""
+    lines = [first]
+    if rest:
+        lines.append(rest if len(rest) <= max_chars else rest[:max_chars - 1].rstrip() + "…")
+    return lines
+
+
+def _char_width(font_size: float) -> float:
+    """Average advance of a DejaVu Sans character (wide enough for capitals and digits)."""
+    return font_size * 0.6
+
+
 def horizontal_bar_chart(items: Items, *, title: str = "", width: float = 360, label_width: float = 170,
                          value_width: float = 50, bar_height: float = 14, gap: float = 8,
                          font_size: float = 9.5, scale_max: float | None = None,
@@ -101,14 +123,20 @@ def horizontal_bar_chart(items: Items, *, title: str = "", width: float = 360, l
         raise ValueError("Graphique trop étroit pour ses libellés et ses valeurs")
     scale = _scale(items, scale_max)
     margin = 4.0
+    max_chars = max(4, int((label_width - 6) / _char_width(font_size)))
+    if any(len(_fit(label, max_chars)) > 1 for label, _ in items):
+        gap = max(gap, font_size * 2.4 - bar_height)  # room for the labels on two lines
     height = 2 * margin + len(items) * (bar_height + gap) - (gap if items else 0)
     content = []
     for i, (label, value) in enumerate(items):
         y = margin + i * (bar_height + gap)
         baseline = y + bar_height / 2 + font_size * 0.35
+        lines = _fit(label, max_chars)
+        first = baseline - (len(lines) - 1) * font_size * 0.55
         content += [
             '<g class="row">',
-            _text(label, label_width - 6, baseline, font_size, css_class="label", anchor="end"),
+            *[_text(line, label_width - 6, first + j * font_size * 1.1, font_size, css_class="label", anchor="end")
+              for j, line in enumerate(lines)],
             _rect(class_="track", x=label_width, y=y, width=room, height=bar_height, fill=TRACK),
             _rect(class_="bar", x=label_width, y=y, width=_length(value, scale, room), height=bar_height,
                   fill=ACCENT),
@@ -185,6 +213,99 @@ def split_bar_chart(items: Items, *, title: str = "", width: float = 320, bar_he
                   fill=colours[i % len(colours)]),
             _text(f"{label} {format_value(value)}", x0 + font_size * 1.5, baseline, font_size,
                   css_class="label"),
+            "</g>",
+        ]
+    return _svg(width, height, title, content)
+
+
+def diverging_bar_chart(items: Items, *, title: str = "", width: float = 360, label_width: float = 150,
+                        bar_height: float = 16, gap: float = 12, font_size: float = 9.5,
+                        format_value: Formatter = fr_evolution) -> str:
+    """Changes around a zero axis (e.g. % change against last year): rises to the right, falls to the left.
+
+    The largest absolute value fills half of the room (room = width − label_width, with space kept on
+    each side for the value); a missing value draws no bar and "–".
+    """
+    value_room = font_size * 5.5
+    half = (width - label_width) / 2 - value_room
+    if half <= 0:
+        raise ValueError("Graphique trop étroit pour ses libellés et ses valeurs")
+    scale = max((abs(float(v)) for _, v in items if v is not None), default=0.0) or 1.0
+    axis = label_width + value_room + half
+    margin = 4.0
+    height = 2 * margin + len(items) * (bar_height + gap) - (gap if items else 0)
+    max_chars = max(4, int((label_width - 6) / _char_width(font_size)))
+    content = []
+    for i, (label, value) in enumerate(items):
+        y = margin + i * (bar_height + gap)
+        baseline = y + bar_height / 2 + font_size * 0.35
+        v = None if value is None else float(value)
+        length = 0.0 if v is None else min(abs(v), scale) / scale * half
+        x = axis - length if v is not None and v < 0 else axis
+        value_x = x - 4 if v is not None and v < 0 else axis + length + 4
+        content += [
+            '<g class="row">',
+            _text(_fit(label, max_chars)[0], label_width - 6, baseline, font_size, css_class="label", anchor="end"),
+            _rect(class_="bar", x=x, y=y, width=length, height=bar_height,
+                  fill=NEGATIVE if v is not None and v < 0 else ACCENT),
+            _text(format_value(value), value_x, baseline, font_size, css_class="value", bold=True,
+                  anchor="end" if v is not None and v < 0 else "start"),
+            "</g>",
+        ]
+    content.append(f"<line {_attrs(x1=axis, y1=0, x2=axis, y2=height, stroke=AXIS, stroke_width=1)}/>")
+    return _svg(width, height, title, content)
+
+
+Rows = Sequence[tuple[str, Sequence[float | None]]]
+
+
+def stacked_bar_chart(rows: Rows, parts: Sequence[str], *, title: str = "", width: float = 360,
+                      label_width: float = 150, value_width: float = 40, bar_height: float = 16, gap: float = 10,
+                      font_size: float = 9, format_value: Formatter = fr_nombre,
+                      colours: Sequence[str] = PALETTE) -> str:
+    """One bar per row made of its parts (e.g. staff of a contract type: women, men) on a common scale,
+    the largest total filling the room; each part's value is written inside it when it fits, the row's
+    values after the bar otherwise. A legend names the parts below the bars."""
+    room = width - label_width - value_width
+    if room <= 0 or not parts:
+        raise ValueError("Graphique trop étroit, ou sans partie à représenter")
+    totals = [sum(float(v) for v in values if v is not None and v > 0) for _, values in rows]
+    scale = max(totals, default=0.0) or 1.0
+    margin = 4.0
+    legend_y = margin + len(rows) * (bar_height + gap) + font_size
+    height = legend_y + font_size * 0.6
+    max_chars = max(4, int((label_width - 6) / _char_width(font_size)))
+    content = []
+    for i, (label, values) in enumerate(rows):
+        y = margin + i * (bar_height + gap)
+        baseline = y + bar_height / 2 + font_size * 0.35
+        content += ['<g class="row">',
+                    _text(_fit(label, max_chars)[0], label_width - 6, baseline, font_size, css_class="label",
+                          anchor="end")]
+        x = float(label_width)
+        hidden = []
+        for j, value in enumerate(values):
+            length = _length(value, scale, room)
+            content.append(_rect(class_="part", x=x, y=y, width=length, height=bar_height,
+                                 fill=colours[j % len(colours)]))
+            text = format_value(value)
+            if value and length >= _char_width(font_size) * len(text) + 4:
+                content.append(_text(text, x + length / 2, baseline, font_size, css_class="inside",
+                                     anchor="middle", bold=True, colour="#ffffff" if j == 0 else INK))
+            elif value:
+                hidden.append(text)
+            x += length
+        if hidden:
+            content.append(_text(" · ".join(hidden), x + 4, baseline, font_size, css_class="value"))
+        content.append("</g>")
+    column = (width - label_width) / len(parts)
+    for j, part in enumerate(parts):
+        x0 = label_width + j * column
+        content += [
+            '<g class="legend">',
+            _rect(x=x0, y=legend_y - font_size * 0.85, width=font_size, height=font_size,
+                  fill=colours[j % len(colours)]),
+            _text(part, x0 + font_size * 1.5, legend_y, font_size, css_class="label"),
             "</g>",
         ]
     return _svg(width, height, title, content)

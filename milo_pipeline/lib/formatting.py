@@ -92,6 +92,14 @@ def fr_eur(v: object, decimales: int = 0) -> str:
     return f"{fr_nombre(v, decimales)}{ESPACE_FINE}€"
 
 
+def fr_evolution(v: object) -> str:
+    """A change in %, always signed: 16.67 → "+16,7 %", -7.95 → "-8,0 %" (hyphen-minus), 0 → "0,0 %"."""
+    d = arrondi(v, 1)
+    if d is None:
+        return ABSENT
+    return ("+" if d > 0 else "") + fr_pct(v)
+
+
 def fr_valeur(v: object, unite: str) -> str:
     """An indicator value in its unit: nb; pct; eur (cents shown unless whole euros: "110 406 €",
     "326,38 €"); mois (one decimal + "mois"); ratio (one decimal)."""
@@ -118,6 +126,22 @@ def fr_date(d: date | None) -> str:
     if d is None:
         return ABSENT
     return f"{_jour(d)} {MOIS[d.month - 1]} {d.year}"
+
+
+def fr_date_courte(d: date | None) -> str:
+    """date(2024, 1, 26) → "26/01/2024"."""
+    return ABSENT if d is None else d.strftime("%d/%m/%Y")
+
+
+def fr_jours(debut: date | None, fin: date | None = None) -> str:
+    """The day(s) of an event: "26/01/2024", "22/04 – 26/04/2024", "30/12/2024 – 02/01/2025"."""
+    if debut is None:
+        return ABSENT
+    if fin is None or fin == debut:
+        return fr_date_courte(debut)
+    if fin.year == debut.year:
+        return f"{debut:%d/%m} – {fr_date_courte(fin)}"
+    return f"{fr_date_courte(debut)} – {fr_date_courte(fin)}"
 
 
 def fr_periode(debut: date | None, fin: date | None) -> str:

@@ -1,21 +1,29 @@
-"""The annual activity report ("rapport d'activité"): context, HTML and PDF.
+"""The activity report ("rapport d'activité") and the monthly dashboard: context, HTML and PDF.
 
-`build_report_context` only selects and orders indicator values already computed (the
-`indicateurs` table): it never does arithmetic on them, except the geometry of the charts.
-The templates (milo_pipeline/templates) only lay out and format (French filters).
+The context builders only select, order and label values already computed (the `indicateurs` table):
+they never do arithmetic on them, except the geometry of the charts. The templates
+(milo_pipeline/templates) only lay out and format (French filters).
 
-A report is a list of sections; a section is a title, a short definition and a list of
-blocks. Each block has a `type` rendered by the partial `_bloc_<type>.html.j2`
-(`chiffres`: key-figure tiles, `repartition`: a breakdown as a chart and optionally a
-table, `tableau_dispositifs`: the programmes table). A new section (CEJ, mentoring,
-employment, territories…) is one more builder in `SECTIONS`, reusing these blocks or
-adding a partial; a section may also name its own template in `gabarit`.
+A report is a list of sections in the order of a Mission Locale's annual report; a section is a
+title, a short definition, a list of blocks, and the Mission Locale's own text for it (Markdown from
+`saisies/textes/<section>.md`). Each block has a `type` rendered by the partial `_bloc_<type>.html.j2`:
+`chiffres` (key-figure tiles), `repartition` (a breakdown: chart, optionally a table), `graphique`
+(a chart), `tableau` (a generic table), `tableau_dispositifs` (the programmes table), `evenements`
+(a list of events), `intertitre` (a heading between blocks).
+
+Sections are driven by the indicator dictionary: every id belongs to one section (by its prefix, else
+by the dictionary's `section`); the blocks a section lays out by hand come first, then any other id of
+the section that has rows in the period ("Autres indicateurs"), so a new indicator shows without a
+template change. A block whose indicators have no row in the period is left out; a section left
+without any block says « Données non disponibles pour la période » (or « Non renseigné » for the
+manual inputs) instead of failing.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
@@ -25,16 +33,40 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from milo_pipeline.lib import charts
-from milo_pipeline.lib.formatting import fr_date, fr_eur, fr_nombre, fr_pct, fr_periode, fr_texte, fr_valeur
+from milo_pipeline.lib.formatting import (
+    fr_date,
+    fr_date_courte,
+    fr_eur,
+    fr_evolution,
+    fr_jours,
+    fr_nombre,
+    fr_pct,
+    fr_periode,
+    fr_texte,
+    fr_valeur,
+)
+from milo_pipeline.lib.periods import Periode
+from milo_pipeline.lib.saisies import CONTRATS, slug
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 TEMPLATE = "rapport.html.j2"
+TEMPLATE_TABLEAU_DE_BORD = "tableau_de_bord.html.j2"
 SECTION_TEMPLATE = "_section.html.j2"
 
 ECHELONS = ("National", "Régional", "Local")
 NON_CLASSE = "Non classé"
 ENSEMBLE = "Ensemble"
 SANS_NOM = "(dispositif non renseigné)"
+HORS_TERRITOIRE = "Hors territoire"
+CEJ_DEBUT = date(2022, 3, 1)
+# Programmes of the thematic sections, by the start of their name (case ignored): "PROJET SANTE 2024"…
+PROGRAMMES_CTAI = ("CTAI",)
+PROGRAMMES_SANTE = ("PROJET SANTE", "EN MARCHE AU FEMININ", "Psychologue")
+RUBRIQUE_SANTE = "Santé"
+
+NON_DISPONIBLE = "Données non disponibles pour la période."
+NON_RENSEIGNE = "Non renseigné pour la période."
+TEXTE_ABSENT = "Texte non renseigné."
 
 # Display labels of vocabulary codes (the vocabularies hold the codes only).
 LIBELLES_MODALITES = {("sexe", "F"): "Femmes", ("sexe", "H"): "Hommes"}
@@ -52,6 +84,7 @@ COLONNES_DISPOSITIFS = (
 
 Row = Mapping[str, Any]
 Section = dict[str, Any]
+Bloc = dict[str, Any]
 
 
 def _as_date(value: Any) -> date:
@@ -76,11 +109,19 @@ def _modalite(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
+def _commence(nom: str | None, prefixes: Sequence[str]) -> bool:
+    return nom is not None and any(nom.lower().startswith(p.lower()) for p in prefixes)
+
+
 class Indicateurs:
-    """The indicator rows of one period, looked up by (indicateur, modalité), with their dictionary."""
+    """The indicator rows of one period, looked up by (indicateur, modalité), with their dictionary.
+
+    Every id read through it is remembered in `lus` (reset by each section), so that a section can add
+    the ids of its scope it did not lay out itself."""
 
     def __init__(self, rows: Iterable[Row], dictionnaire: Iterable[Row], debut: date, fin: date,
                  vocabulaires: Iterable[Row] | None = None):
+        self.debut, self.fin = debut, fin
         self.dictionnaire = {d["indicateur"]: d for d in dictionnaire}
         self.valeurs: dict[tuple[str, str | None], Row] = {}
         self.modalites: dict[str, list[str | None]] = {}
@@ -98,6 +139,14 @@ class Indicateurs:
         self.vocabulaires: dict[str, list[str]] = {}
         for v in sorted(vocabulaires or [], key=lambda v: (v["vocabulaire"], int(v["ordre"]))):
             self.vocabulaires.setdefault(v["vocabulaire"], []).append(v["modalite"])
+        self.lus: set[str] = set()
+
+    def a(self, indicateur: str, modalite: str | None = None) -> bool:
+        """Whether the indicator has a row in the period (for this modality, or any when None)."""
+        self.lus.add(indicateur)
+        if modalite is None:
+            return indicateur in self.modalites
+        return (indicateur, modalite) in self.valeurs
 
     def libelle(self, indicateur: str) -> str:
         return self.dictionnaire.get(indicateur, {}).get("libelle") or indicateur
@@ -111,15 +160,31 @@ class Indicateurs:
         return self.dictionnaire.get(indicateur, {}).get("unite") or "nb"
 
     def valeur(self, indicateur: str, modalite: str | None = None) -> dict[str, Any]:
-        """{valeur, unite} of one cell; valeur None when the indicator has no row."""
+        """{valeur, unite, present} of one cell; valeur None when the indicator has no row."""
+        self.lus.add(indicateur)
         row = self.valeurs.get((indicateur, modalite))
         return {"valeur": None if row is None else _clean(row.get("valeur")),
-                "unite": self.unite(indicateur, row)}
+                "unite": self.unite(indicateur, row), "present": row is not None}
 
-    def chiffre(self, indicateur: str, modalite: str | None = None, libelle: str | None = None) -> dict:
-        """A key figure: the value, its unit and its label (the dictionary's unless given)."""
-        return {"indicateur": indicateur, "libelle": libelle or self.libelle(indicateur),
+    def nombre(self, indicateur: str, modalite: str | None = None) -> Any:
+        return self.valeur(indicateur, modalite)["valeur"]
+
+    def chiffre(self, indicateur: str, modalite: str | None = None, libelle: str | None = None,
+                signe: bool = False) -> dict:
+        """A key figure: the value, its unit and its label (the dictionary's unless given); `signe` writes
+        a change with its sign (+16,7 %)."""
+        return {"indicateur": indicateur, "libelle": libelle or self.libelle(indicateur), "signe": signe,
                 **self.valeur(indicateur, modalite)}
+
+    def modalites_de(self, indicateur: str) -> list[str]:
+        """The modalities of an indicator: its vocabulary's (in order) then the others, in the rows' order."""
+        self.lus.add(indicateur)
+        vocabulaire = self.dictionnaire.get(indicateur, {}).get("vocabulaire") or ""
+        trouvees = [m for m in self.modalites.get(indicateur, []) if m is not None]
+        if not trouvees:
+            return []
+        modalites = list(self.vocabulaires.get(vocabulaire, []))
+        return modalites + [m for m in trouvees if m not in modalites]
 
     def repartition(self, indicateur: str) -> list[dict[str, Any]]:
         """A breakdown, every modality of its vocabulary in the vocabulary's order.
@@ -129,53 +194,210 @@ class Indicateurs:
         vocabulaire = self.dictionnaire.get(indicateur, {}).get("vocabulaire") or ""
         modalites = list(self.vocabulaires.get(vocabulaire, []))
         modalites += [m for m in self.modalites.get(indicateur, []) if m is not None and m not in modalites]
+        self.lus.add(indicateur)
         return [{"modalite": m, "libelle": LIBELLES_MODALITES.get((vocabulaire, m), m),
                  **self.valeur(indicateur, m)} for m in modalites]
 
+    def sous_modalites(self, indicateur: str, parent: str) -> list[tuple[str, dict[str, Any]]]:
+        """For a modality « parent|détail » (e.g. « CEJ|Abandon »): [(détail, cell)] of the parent."""
+        self.lus.add(indicateur)
+        prefixe = parent + "|"
+        return [(m[len(prefixe):], self.valeur(indicateur, m))
+                for m in self.modalites.get(indicateur, []) if m is not None and m.startswith(prefixe)]
 
-def _chiffres(titre: str | None, chiffres: list[dict]) -> dict:
-    return {"type": "chiffres", "titre": titre, "chiffres": chiffres}
 
-
+# --------------------------------------------------------------------------------------------
+# Blocks
+# --------------------------------------------------------------------------------------------
 Dessin = Callable[..., str]
 # 376 px = the chart's column in rapport.css; rows 25 px apart, as the table rows beside it.
 BARRES_HORIZONTALES: Dessin = partial(charts.horizontal_bar_chart, width=376, label_width=176, gap=11)
 BARRES_VERTICALES: Dessin = partial(charts.vertical_bar_chart, height=140)
 BARRE_PARTAGEE: Dessin = charts.split_bar_chart
+# A full-width chart (the text column is 665 px wide).
+BARRES_LARGES: Dessin = partial(charts.horizontal_bar_chart, width=640, label_width=250, value_width=80,
+                                bar_height=12, gap=6, font_size=9)
 
 
-def _repartition(ind: Indicateurs, indicateur: str, dessin: Dessin, *, tableau: bool, demi: bool) -> dict:
-    """A breakdown block: its chart, and its rows for an optional table beside it (no chart without rows)."""
+def _chiffres(titre: str | None, chiffres: list[dict]) -> Bloc | None:
+    """Key-figure tiles; tiles without a row are left out, and the block when none is left."""
+    presents = [c for c in chiffres if c["present"]]
+    return {"type": "chiffres", "titre": titre, "chiffres": presents} if presents else None
+
+
+def _intertitre(titre: str) -> Bloc:
+    return {"type": "intertitre", "titre": titre}
+
+
+def _graphique(titre: str, svg: str, note: str = "", demi: bool = False) -> Bloc:
+    return {"type": "graphique", "titre": titre, "graphique": Markup(svg), "note": note, "demi": demi}
+
+
+def _repartition(ind: Indicateurs, indicateur: str, dessin: Dessin, *, tableau: bool, demi: bool) -> Bloc | None:
+    """A breakdown block: its chart, and its rows for an optional table beside it (none without rows)."""
+    if not ind.a(indicateur):
+        return None
     lignes = ind.repartition(indicateur)
     titre = ind.libelle(indicateur)
-    svg = dessin([(ligne["libelle"], ligne["valeur"]) for ligne in lignes], title=titre) if lignes else None
+    svg = dessin([(ligne["libelle"], ligne["valeur"]) for ligne in lignes], title=titre)
     return {"type": "repartition", "titre": titre, "note": ind.definition(indicateur), "lignes": lignes,
-            "graphique": svg and Markup(svg), "tableau": tableau, "demi": demi}
+            "graphique": Markup(svg), "tableau": tableau, "demi": demi}
 
 
-def section_synthese(ind: Indicateurs, programmes: list[Row]) -> Section:
-    return {
-        "id": "synthese",
-        "titre": "Synthèse",
-        "definition": "Les chiffres clés de la période. Chacun est détaillé et défini dans les pages "
-                      "suivantes.",
-        "blocs": [
-            _chiffres("Accueil et accompagnement", [
-                ind.chiffre("pa_nb_jeunes"),
-                ind.chiffre("acc_nb_jeunes"),
-                ind.chiffre("acc_nb_entretiens_individuels"),
-                ind.chiffre("disp_nb_beneficiaires", ENSEMBLE, "Jeunes entrés dans un dispositif"),
-            ]),
-            _chiffres("Allocations PACEA", [
-                ind.chiffre("pacea_montant_eur"),
-                ind.chiffre("pacea_nb_jeunes"),
-                ind.chiffre("pacea_moyenne_eur"),
-            ]),
-        ],
-    }
+def _barres(titre: str, items: list[tuple[str, Any]], unite: str, note: str = "", *, large: bool = True,
+            echelle_100: bool = False, demi: bool = False) -> Bloc | None:
+    """A bar chart of (label, value) pairs already selected; None without any value."""
+    if not any(v is not None for _, v in items):
+        return None
+    format_ = {"pct": fr_pct, "eur": fr_eur}.get(unite, fr_nombre)
+    dessin = BARRES_LARGES if large else BARRES_HORIZONTALES
+    svg = dessin(items, title=titre, format_value=format_, scale_max=100 if echelle_100 else None)
+    return _graphique(titre, svg, note, demi)
 
 
-def _blocs_cohorte(ind: Indicateurs, prefixe: str) -> list[dict]:
+def _tableau(titre: str | None, entetes: list[str], lignes: list[dict[str, Any]], note: str = "",
+             premiere_colonne: str = "") -> Bloc | None:
+    """A table: `lignes` = [{libelle, cellules: [{valeur, unite} | {texte}], total?}]; None without rows or
+    when no cell holds a value."""
+    if not lignes or not any(c.get("present", True) and (c.get("valeur") is not None or c.get("texte"))
+                             for ligne in lignes for c in ligne["cellules"]):
+        return None
+    return {"type": "tableau", "titre": titre, "premiere_colonne": premiere_colonne, "entetes": entetes,
+            "lignes": lignes, "note": note}
+
+
+def _texte(valeur: str) -> dict[str, Any]:
+    return {"texte": valeur, "present": True}
+
+
+def _autres(ind: Indicateurs, ids: list[str]) -> list[Bloc]:
+    """The ids of a section's scope it did not lay out: scalars as tiles, breakdowns as tables."""
+    scalaires, blocs = [], []
+    for indicateur in ids:
+        if indicateur in ind.lus or not ind.a(indicateur):
+            continue
+        modalites = [m for m in ind.modalites.get(indicateur, []) if m is not None]
+        if not modalites:
+            scalaires.append(ind.chiffre(indicateur))
+            continue
+        lignes = [{"libelle": m, "cellules": [ind.valeur(indicateur, m)]} for m in ind.modalites_de(indicateur)]
+        blocs.append(_tableau(ind.libelle(indicateur), [ind.libelle(indicateur)], lignes,
+                              ind.definition(indicateur)))
+    tuiles = _chiffres("Autres indicateurs", scalaires)
+    return [b for b in [tuiles, *blocs] if b]
+
+
+# --------------------------------------------------------------------------------------------
+# Markdown (the Mission Locale's texts)
+# --------------------------------------------------------------------------------------------
+def markdown_html(texte: str | None) -> Markup | None:
+    """A safe HTML rendering of a small Markdown subset: paragraphs, **bold**, *italic*, lists, headings
+    (`#` → h3, `##` → h4) and quotes. Raw HTML, links and images are shown as text; HTML comments
+    (`<!-- … -->`, e.g. a file's header) are removed; French spacing rules apply to the text."""
+    if texte is None:
+        return None
+    from markdown_it import MarkdownIt  # already a dependency (rich, used by Dagster)
+
+    texte = re.sub(r"<!--.*?-->", "", texte, flags=re.DOTALL).strip()
+    if not texte:
+        return None
+    md = MarkdownIt("zero").enable(["heading", "emphasis", "list", "blockquote"])
+    tokens = md.parse(texte)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1]) + 2)}"
+        for enfant in token.children or []:
+            if enfant.type == "text":
+                enfant.content = fr_texte(enfant.content)
+    return Markup(md.renderer.render(tokens, md.options, {}))
+
+
+# --------------------------------------------------------------------------------------------
+# Sections
+# --------------------------------------------------------------------------------------------
+class Rapport:
+    """What the section builders share: the indicators, the catalogue, the texts, the events."""
+
+    def __init__(self, ind: Indicateurs, programmes: list[Row], textes: Mapping[str, str],
+                 evenements: list[Row], date_exports: date | None):
+        self.ind = ind
+        self.programmes = programmes
+        self.textes = dict(textes)
+        self.evenements = evenements
+        self.date_exports = date_exports
+        self.textes_utilises: set[str] = set()
+        self.montres: set[str] = set()  # ids read by at least one section
+
+    def texte(self, nom: str) -> Markup | None:
+        self.textes_utilises.add(nom)
+        return markdown_html(self.textes.get(nom))
+
+    def section(self, id_: str, titre: str, blocs: Iterable[Bloc | None], *, definition: str = "",
+                texte: str | None = None, saisie: str | None = None, imilo: bool = True,
+                portee: Sequence[str] = (), niveau: int = 1, texte_obligatoire: bool = False) -> Section:
+        """A section; `portee` = ids of its scope shown after its blocks if not laid out; `saisie` = the
+        manual input feeding it (placeholder « Non renseigné »), `imilo` = whether i-milo feeds it."""
+        blocs = [b for b in blocs if b]
+        blocs += _autres(self.ind, list(portee))
+        rendu = self.texte(texte) if texte else None
+        sources = []
+        if imilo:
+            sources.append("exports i-milo" + (f" du {fr_date(self.date_exports)}" if self.date_exports else ""))
+        if saisie:
+            sources.append(f"saisie de la Mission Locale ({saisie})")
+        absent = None
+        if not any(b["type"] != "intertitre" for b in blocs):
+            blocs = []
+            if texte_obligatoire:
+                absent = None if rendu else TEXTE_ABSENT
+            else:
+                absent = NON_RENSEIGNE if saisie and not imilo else NON_DISPONIBLE
+        self.montres |= self.ind.lus
+        self.ind.lus.clear()
+        return {"id": id_, "titre": titre, "definition": definition, "blocs": blocs, "texte": rendu,
+                "absent": absent, "sources": " ; ".join(sources), "niveau": niveau, "gabarit": SECTION_TEMPLATE}
+
+
+Constructeur = Callable[[Rapport], list[Section]]
+
+
+def _portee(ind: Indicateurs, prefixes: Sequence[str], section: str) -> list[str]:
+    """Ids of a section's scope, in the dictionary's order: by id prefix, or by the dictionary's `section`;
+    then ids of the rows missing from the dictionary, by prefix."""
+    ids = [i for i, d in sorted(ind.dictionnaire.items(), key=lambda kv: float(kv[1].get("ordre") or math.inf))
+           if i.startswith(tuple(prefixes)) or (d.get("section") == section and not _section_par_prefixe(i))]
+    return ids + sorted(i for i in ind.modalites if i.startswith(tuple(prefixes)) and i not in ind.dictionnaire)
+
+
+def section_synthese(r: Rapport) -> list[Section]:
+    ind = r.ind
+    titre = f"Synthèse {ind.debut.year}" if _annuel(ind) else "Synthèse"
+    return [r.section("synthese", titre, [
+        _chiffres("Accueil et accompagnement", [
+            ind.chiffre("pa_nb_jeunes"),
+            ind.chiffre("acc_nb_jeunes"),
+            ind.chiffre("acc_nb_entretiens_individuels"),
+            ind.chiffre("disp_nb_beneficiaires", ENSEMBLE, "Jeunes entrés dans un dispositif"),
+        ]),
+        _chiffres("Parcours et emploi", [
+            ind.chiffre("cej_nb_entrees"),
+            ind.chiffre("parr_nb_jeunes"),
+            ind.chiffre("emploi_acces_pct"),
+            ind.chiffre("pmsmp_nb"),
+            ind.chiffre("pacea_montant_eur"),
+            ind.chiffre("entreprises_nb_contacts"),
+        ]),
+        _chiffres("Aller vers et vie de la structure", [
+            ind.chiffre("rep_nb_reperes"),
+            ind.chiffre("rep_nb_remobilises"),
+            ind.chiffre("evenements_nb"),
+            ind.chiffre("rh_nb_salaries"),
+        ]),
+    ], definition="Les chiffres clés de la période. Chacun est détaillé et défini dans les pages suivantes.",
+        texte="synthese")]
+
+
+def _blocs_cohorte(ind: Indicateurs, prefixe: str) -> list[Bloc | None]:
     """The blocks shared by the two cohorts (premier accueil `pa`, jeunes accompagnés `acc`)."""
     return [
         _chiffres(None, [ind.chiffre(f"{prefixe}_nb_jeunes", libelle="jeunes")]
@@ -188,36 +410,38 @@ def _blocs_cohorte(ind: Indicateurs, prefixe: str) -> list[dict]:
     ]
 
 
-def section_premier_accueil(ind: Indicateurs, programmes: list[Row]) -> Section:
-    return {
-        "id": "premier_accueil",
-        "titre": "Jeunes reçus pour la première fois",
-        "definition": "Jeunes venus pour leur premier entretien individuel avec un conseiller au cours de la "
-                      "période. Leur profil (logement, âge, lieu de résidence, niveau, mobilité) est celui "
-                      "enregistré dans i-milo à la date des exports.",
-        "blocs": _blocs_cohorte(ind, "pa"),
-    }
+def section_premier_accueil(r: Rapport) -> list[Section]:
+    return [r.section(
+        "premier_accueil", "Jeunes reçus pour la première fois", _blocs_cohorte(r.ind, "pa"),
+        definition="Jeunes venus pour leur premier entretien individuel avec un conseiller au cours de la "
+                   "période. Leur profil (logement, âge, lieu de résidence, niveau, mobilité) est celui "
+                   "enregistré dans i-milo à la date des exports.",
+        texte="premier_accueil", portee=_portee(r.ind, ("pa_",), "premier_accueil"))]
 
 
-def section_accompagnes(ind: Indicateurs, programmes: list[Row]) -> Section:
-    return {
-        "id": "accompagnes",
-        "titre": "Jeunes accompagnés",
-        "definition": ind.definition("acc_nb_jeunes"),
-        "blocs": _blocs_cohorte(ind, "acc") + [
-            _chiffres("Entretiens et allocations PACEA", [
-                ind.chiffre("acc_nb_entretiens_individuels"),
-                ind.chiffre("pacea_montant_eur"),
-                ind.chiffre("pacea_nb_jeunes"),
-                ind.chiffre("pacea_moyenne_eur"),
-            ]),
-        ],
-    }
+def section_accompagnes(r: Rapport) -> list[Section]:
+    ind = r.ind
+    return [r.section("accompagnes", "Jeunes accompagnés", _blocs_cohorte(ind, "acc") + [
+        _chiffres("Entretiens et allocations PACEA", [
+            ind.chiffre("acc_nb_entretiens_individuels"),
+            ind.chiffre("pacea_montant_eur"),
+            ind.chiffre("pacea_nb_jeunes"),
+            ind.chiffre("pacea_moyenne_eur"),
+        ]),
+    ], definition=ind.definition("acc_nb_jeunes"), texte="accompagnes",
+        portee=_portee(ind, ("acc_", "pacea_"), "accompagnes"))]
 
 
-def _lignes_dispositifs(ind: Indicateurs, programmes: list[Row]) -> list[dict[str, Any]]:
+def section_parcours(r: Rapport) -> list[Section]:
+    return [r.section("parcours", "Présentation de parcours", [], texte="parcours", imilo=False,
+                      saisie="textes/parcours.md", texte_obligatoire=True)]
+
+
+def _lignes_dispositifs(ind: Indicateurs, programmes: list[Row],
+                        filtre: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Catalogue programmes, then programmes found only in the rows ("Non classé"), ordered by
-    échelon then `ordre`; programmes whose counts are all 0 (or absent) are left out."""
+    échelon then `ordre`; programmes whose counts are all 0 (or absent) are left out. With `filtre`
+    (name prefixes), only those programmes and no « Ensemble » row."""
     catalogue = {p["dispositif"]: p for p in programmes}
     trouves = {m for c in COLONNES_DISPOSITIFS for m in ind.modalites.get(c, []) if m != ENSEMBLE}
     candidats = [(nom, p.get("libelle") or nom, p.get("echelon") or NON_CLASSE,
@@ -231,64 +455,428 @@ def _lignes_dispositifs(ind: Indicateurs, programmes: list[Row]) -> list[dict[st
     candidats.sort(key=lambda c: (rang(c[2]), c[2], c[3]))
     lignes = []
     for nom, libelle, echelon, _ in candidats:
+        if filtre is not None and not _commence(nom, filtre):
+            continue
         valeurs = [ind.valeur(c, nom) for c in COLONNES_DISPOSITIFS]
         if not any(v["valeur"] for v in valeurs if v["unite"] == "nb"):
             continue
         debut_groupe = not lignes or lignes[-1]["echelon"] != echelon
-        lignes.append({"echelon": echelon, "libelle": libelle, "valeurs": valeurs,
+        lignes.append({"echelon": echelon, "libelle": libelle, "dispositif": nom, "valeurs": valeurs,
                        "debut_groupe": debut_groupe, "ensemble": False})
-    lignes.append({"echelon": "", "libelle": ENSEMBLE, "debut_groupe": True, "ensemble": True,
-                   "valeurs": [ind.valeur(c, ENSEMBLE) for c in COLONNES_DISPOSITIFS]})
+    if filtre is None:
+        lignes.append({"echelon": "", "libelle": ENSEMBLE, "dispositif": ENSEMBLE, "debut_groupe": True,
+                       "ensemble": True, "valeurs": [ind.valeur(c, ENSEMBLE) for c in COLONNES_DISPOSITIFS]})
     return lignes
 
 
-def section_dispositifs(ind: Indicateurs, programmes: list[Row]) -> Section:
+def _tableau_dispositifs(ind: Indicateurs, programmes: list[Row], filtre: Sequence[str] | None = None
+                         ) -> Bloc | None:
+    if not ind.a("disp_nb_beneficiaires"):
+        return None
+    lignes = _lignes_dispositifs(ind, programmes, filtre)
+    if not lignes:
+        return None
     return {
-        "id": "dispositifs",
-        "titre": "Dispositifs et formations",
-        "definition": "Jeunes entrés dans chaque dispositif au cours de la période, avec leur profil, "
-                      "et jeunes encore présents à la fin de la période. Un jeune entré dans plusieurs "
-                      "dispositifs compte une fois par dispositif, et une seule fois dans la ligne "
-                      "« Ensemble ».",
-        "blocs": [{
-            "type": "tableau_dispositifs",
-            "colonnes": [{"indicateur": c, "libelle": ind.libelle(c)} for c in COLONNES_DISPOSITIFS],
-            "lignes": _lignes_dispositifs(ind, programmes),
-            "notes": [{"libelle": ind.libelle(c), "definition": ind.definition(c)}
-                      for c in COLONNES_DISPOSITIFS],
-        }],
+        "type": "tableau_dispositifs",
+        "colonnes": [{"indicateur": c, "libelle": ind.libelle(c)} for c in COLONNES_DISPOSITIFS],
+        "lignes": lignes,
+        "notes": [{"libelle": ind.libelle(c), "definition": ind.definition(c)}
+                  for c in COLONNES_DISPOSITIFS] if filtre is None else [],
     }
 
 
-SECTIONS: tuple[Callable[[Indicateurs, list[Row]], Section], ...] = (
+def _motifs(ind: Indicateurs, dispositif: str) -> str:
+    """« Emploi durable 12 · Abandon 3 · … », largest first (the rows as they are, only ordered)."""
+    motifs = [(m, c["valeur"]) for m, c in ind.sous_modalites("disp_sorties_motif_nb", dispositif)
+              if c["valeur"]]
+    motifs.sort(key=lambda mv: (-mv[1], mv[0]))
+    return " · ".join(f"{m} {fr_nombre(v)}" for m, v in motifs)
+
+
+def section_dispositifs(r: Rapport) -> list[Section]:
+    ind = r.ind
+    lignes = _lignes_dispositifs(ind, r.programmes) if ind.a("disp_nb_beneficiaires") else []
+    programmes = [ligne for ligne in lignes if not ligne["ensemble"]]
+    beneficiaires = _barres(
+        ind.libelle("disp_nb_beneficiaires") + " par dispositif",
+        [(ligne["libelle"], ligne["valeurs"][0]["valeur"]) for ligne in programmes], "nb")
+    sorties = _tableau(
+        "Sorties de la période", [ind.libelle("disp_nb_sorties"), ind.libelle("disp_sorties_motif_nb")],
+        [{"libelle": ligne["libelle"],
+          "cellules": [ind.valeur("disp_nb_sorties", ligne["dispositif"]), _texte(_motifs(ind, ligne["dispositif"]))]}
+         for ligne in programmes if ind.nombre("disp_nb_sorties", ligne["dispositif"])],
+        ind.definition("disp_nb_sorties"), "Dispositif") if ind.a("disp_nb_sorties") else None
+    return [r.section("dispositifs", "Dispositifs et formations", [
+        _tableau_dispositifs(ind, r.programmes), beneficiaires, sorties,
+    ], definition="Jeunes entrés dans chaque dispositif au cours de la période, avec leur profil, et jeunes "
+                  "encore présents à la fin de la période. Un jeune entré dans plusieurs dispositifs compte une "
+                  "fois par dispositif, et une seule fois dans la ligne « Ensemble ».",
+        texte="dispositifs", portee=_portee(ind, ("disp_",), "dispositifs"))]
+
+
+def section_cej(r: Rapport) -> list[Section]:
+    ind = r.ind
+    ids = _portee(ind, ("cej_",), "cej")
+    cumuls = [i for i in ids if i.endswith("_cumul")]
+    paires = [(i.removesuffix("_cumul"), i) for i in cumuls if i.removesuffix("_cumul") in ids]
+    debut_cej = f"Depuis le {fr_date(CEJ_DEBUT)}"
+    tableau = _tableau(
+        "La période et le cumul depuis le lancement", [fr_periode(ind.debut, ind.fin).capitalize(), debut_cej],
+        [{"libelle": ind.libelle(p), "cellules": [ind.valeur(p), ind.valeur(c)]} for p, c in paires],
+        premiere_colonne="Indicateur")
+    return [r.section("cej", "Contrat d'Engagement Jeune", [
+        _chiffres(debut_cej, [ind.chiffre(c) for c in cumuls]),
+        tableau,
+    ], definition="Le Contrat d'Engagement Jeune (CEJ), lancé le 1er mars 2022 : entrées, sorties et profil des "
+                  "jeunes, sur la période et en cumul depuis son lancement.", texte="cej", portee=ids)]
+
+
+def section_parrainage(r: Rapport) -> list[Section]:
+    ind = r.ind
+    parrains = None
+    if ind.a("parr_nb_parrains_retraites") or ind.a("parr_nb_parrains_actifs"):
+        items = [(ind.libelle(i), ind.nombre(i)) for i in ("parr_nb_parrains_retraites", "parr_nb_parrains_actifs")]
+        parrains = _graphique("Parrains et marraines selon leur statut",
+                              charts.split_bar_chart(items, format_value=fr_nombre, width=640), demi=False)
+    return [r.section("parrainage", "Parrainage", [
+        _chiffres("Les jeunes parrainés", [ind.chiffre(i) for i in (
+            "parr_nb_jeunes", "parr_nb_jeunes_qpv", "parr_nb_jeunes_zrr", "parr_mineurs_pct")]),
+        _chiffres("Les solutions", [ind.chiffre(i) for i in (
+            "parr_nb_sorties", "parr_nb_sorties_solution", "parr_nb_abandons")]),
+        _chiffres("Les parrains et marraines", [ind.chiffre(i) for i in (
+            "parr_nb_parrains", "parr_nb_parrains_retraites", "parr_nb_parrains_actifs", "parr_nb_nouveaux_parrains",
+            "parr_jeunes_par_parrain", "parr_entretiens_par_parrain", "parr_duree_moyenne_mois")]),
+        parrains,
+    ], definition="Des bénévoles, salariés ou retraités, accompagnent un jeune vers l'emploi en complément de "
+                  "son conseiller.", texte="parrainage", portee=_portee(ind, ("parr_",), "parrainage"))]
+
+
+PREFIXES_EMPLOI = ("emploi_", "pmsmp_", "immersion_", "service_civique_", "volontariat_", "entreprises_")
+
+
+def section_emploi(r: Rapport) -> list[Section]:
+    ind = r.ind
+    ids = _portee(ind, PREFIXES_EMPLOI, "emploi")
+    evolutions = [i for i in ids if i.endswith("_evolution_pct") and ind.a(i)]
+    graphique = None
+    if evolutions:
+        graphique = _graphique(
+            "Évolution par rapport à la même période de l'année précédente",
+            charts.diverging_bar_chart([(ind.libelle(i), ind.nombre(i)) for i in evolutions], width=640,
+                                       label_width=260),
+            " ".join(ind.definition(i) for i in evolutions[:1]))
+    return [r.section("emploi", "Accès à l'emploi", [
+        _chiffres(None, [ind.chiffre("emploi_acces_pct"), ind.chiffre("emploi_nb_jeunes")]),
+        _chiffres("Immersions en entreprise", [
+            ind.chiffre("pmsmp_nb"), ind.chiffre("pmsmp_evolution_pct", signe=True),
+            ind.chiffre("immersion_autres_nb"), ind.chiffre("immersion_nb_jeunes")]),
+        _chiffres("Volontariat", [
+            ind.chiffre("service_civique_nb"), ind.chiffre("service_civique_evolution_pct", signe=True),
+            ind.chiffre("volontariat_autres_nb"), ind.chiffre("volontariat_nb_jeunes")]),
+        graphique,
+        _chiffres("Acteurs économiques en contact", [
+            ind.chiffre("entreprises_nb_contacts"), ind.chiffre("entreprises_nb_nouveaux_contacts")]),
+    ], definition="L'accès des jeunes accompagnés à l'emploi, les immersions en entreprise, le volontariat et "
+                  "les relations avec les employeurs.", texte="emploi", portee=ids)]
+
+
+def section_qpv(r: Rapport) -> list[Section]:
+    ind = r.ind
+    qpv = [(m, ind.nombre("qpv_nb_jeunes", m)) for m in ind.modalites_de("qpv_nb_jeunes")]
+    return [r.section("qpv", "Intervention dans les quartiers prioritaires de la ville", [
+        _chiffres(None, [ind.chiffre("pa_qpv_pct"), ind.chiffre("acc_qpv_pct"),
+                         ind.chiffre("disp_qpv_pct", ENSEMBLE, "Part des jeunes entrés en dispositif résidant en QPV"),
+                         ind.chiffre("parr_nb_jeunes_qpv")]),
+        _barres(ind.libelle("qpv_nb_jeunes"), qpv, "nb", ind.definition("qpv_nb_jeunes")),
+    ], definition="Les jeunes qui résident dans un quartier prioritaire de la politique de la ville (QPV).",
+        texte="qpv", portee=_portee(ind, ("qpv_",), "qpv"))]
+
+
+def _epci(ind: Indicateurs) -> list[str]:
+    return [m for m in ind.modalites_de("terr_nb_jeunes") if m != HORS_TERRITOIRE]
+
+
+def section_territoires(r: Rapport) -> list[Section]:
+    ind = r.ind
+    ids = [i for i in _portee(ind, ("terr_",), "territoires") if ind.a(i)]
+    territoires = ind.modalites_de("terr_nb_jeunes")
+    comparaison = _barres(ind.libelle("terr_nb_jeunes"),
+                          [(t, ind.nombre("terr_nb_jeunes", t)) for t in territoires], "nb",
+                          ind.definition("terr_nb_jeunes"))
+    tableau = _tableau("Comparaison des territoires", [ind.libelle(i) for i in ids],
+                       [{"libelle": t, "cellules": [ind.valeur(i, t) for i in ids], "total": t == HORS_TERRITOIRE}
+                        for t in territoires], premiere_colonne="Territoire")
+    sections = [r.section("territoires", "Intervention sur les territoires", [comparaison, tableau],
+                          definition="Les jeunes accompagnés selon l'intercommunalité (EPCI) de leur commune de "
+                                     "résidence ; « Hors territoire » : communes extérieures au ressort de la Mission "
+                                     "Locale.", texte="territoires", portee=ids)]
+    profil = ("terr_nb_jeunes", "terr_emploi_pct", "terr_zrr_pct", "terr_nb_jeunes_dispositif",
+              "terr_nb_entretiens_individuels")
+    mobilite = ("terr_sans_locomotion_nb", "terr_permis_b_nb", "terr_voiture_nb")
+    for epci in _epci(ind):
+        autres = [i for i in ids if i not in profil + mobilite]
+        sections.append(r.section(
+            f"territoire-{slug(epci)}", epci, [
+                _chiffres(None, [ind.chiffre(i, epci) for i in profil]),
+                _chiffres("Mobilité", [ind.chiffre(i, epci) for i in mobilite]),
+                _chiffres("Autres indicateurs", [ind.chiffre(i, epci) for i in autres]),
+            ], definition=f"Les jeunes accompagnés qui résident sur le territoire de : {epci}.",
+            texte=f"territoires/{slug(epci)}", niveau=2))
+    return sections
+
+
+def _dispositifs_nommes(ind: Indicateurs, prefixes: Sequence[str]) -> list[str]:
+    return [m for m in ind.modalites.get("disp_nb_beneficiaires", []) if _commence(m, prefixes)]
+
+
+def section_ctai(r: Rapport) -> list[Section]:
+    ind = r.ind
+    blocs: list[Bloc | None] = []
+    for dispositif in _dispositifs_nommes(ind, PROGRAMMES_CTAI):
+        blocs += [
+            _intertitre(dispositif),
+            _chiffres(None, [ind.chiffre(i, dispositif) for i in (
+                "disp_nb_beneficiaires", "disp_nb_presents_fin", "disp_nb_sorties", "disp_femmes_pct",
+                "disp_mineurs_pct", "disp_sans_qualification_pct", "disp_qpv_pct")]),
+            _barres("Sorties par motif", [(m, c["valeur"]) for m, c in
+                                          ind.sous_modalites("disp_sorties_motif_nb", dispositif)], "nb",
+                    ind.definition("disp_sorties_motif_nb")),
+        ]
+    return [r.section("ctai", "CTAI – L'insertion des jeunes primo-arrivants", blocs,
+                      definition="Jeunes accompagnés dans le cadre du contrat territorial d'accueil et d'intégration "
+                                 "(dispositif « " + " », « ".join(PROGRAMMES_CTAI) + " … » d'i-milo).",
+                      texte="ctai")]
+
+
+def _liste_evenements(evenements: list[Row], titre: str | None = None) -> Bloc | None:
+    if not evenements:
+        return None
+    return {"type": "evenements", "titre": titre, "evenements": [
+        {"jours": fr_jours(_as_date(e["debut_date"]), _as_date(e["fin_date"]) if e.get("fin_date") else None),
+         "titre": e["titre"], "description": e.get("description") or "", "rubrique": e.get("rubrique") or "",
+         "visiteurs": _clean(e.get("visiteurs"))} for e in evenements]}
+
+
+def section_sante(r: Rapport) -> list[Section]:
+    ind = r.ind
+    evenements = [e for e in r.evenements if e.get("rubrique") == RUBRIQUE_SANTE]
+    return [r.section("sante", "Action santé", [
+        _tableau_dispositifs(ind, r.programmes, PROGRAMMES_SANTE),
+        _chiffres("Événements santé", [
+            ind.chiffre("evenements_rubrique_nb", RUBRIQUE_SANTE, "Événements santé"),
+            ind.chiffre("evenements_rubrique_visiteurs_nb", RUBRIQUE_SANTE, "Visiteurs des événements santé")]),
+        _liste_evenements(evenements),
+    ], definition="Les dispositifs de santé (psychologue, projets santé, actions sport et santé) et les "
+                  "événements de la rubrique « Santé ».", texte="sante", saisie="evenements.yaml")]
+
+
+def section_reperage(r: Rapport) -> list[Section]:
+    ind = r.ind
+    ids = _portee(ind, ("rep_",), "reperage")
+    par_canal = [i for i in ids if i.endswith("_canal") and ind.a(i)]
+    canaux: list[str] = []
+    for i in par_canal:
+        canaux += [m for m in ind.modalites_de(i) if m not in canaux]
+    tableau = _tableau("Par canal de repérage", [ind.libelle(i) for i in par_canal],
+                       [{"libelle": c, "cellules": [ind.valeur(i, c) for i in par_canal]} for c in canaux],
+                       premiere_colonne="Canal")
+    reperes = _barres(ind.libelle("rep_nb_reperes_canal"),
+                      [(c, ind.nombre("rep_nb_reperes_canal", c)) for c in ind.modalites_de("rep_nb_reperes_canal")],
+                      "nb", ind.definition("rep_nb_reperes"))
+    return [r.section("reperage", "Repérage et remobilisation", [
+        _chiffres(None, [ind.chiffre(i) for i in ("rep_nb_contacts", "rep_nb_reperes", "rep_nb_remobilises")]),
+        reperes, tableau,
+    ], definition="Les actions « aller vers » : contacts avec des jeunes hors de tout accompagnement, jeunes "
+                  "repérés et remobilisés.", texte="reperage", portee=ids)]
+
+
+def section_egalite(r: Rapport) -> list[Section]:
+    ind = r.ind
+    publics = [("Jeunes reçus pour la première fois", ind.nombre("pa_sexe_pct", "F")),
+               ("Jeunes accompagnés", ind.nombre("acc_sexe_pct", "F")),
+               ("Jeunes entrés dans un dispositif", ind.nombre("disp_femmes_pct", ENSEMBLE)),
+               ("Jeunes entrés en CEJ", ind.nombre("cej_femmes_pct")),
+               ("Jeunes entrés en CEJ depuis 2022", ind.nombre("cej_femmes_pct_cumul"))]
+    lignes = _lignes_dispositifs(ind, r.programmes) if ind.a("disp_femmes_pct") else []
+    programmes = [(ligne["libelle"], ind.nombre("disp_femmes_pct", ligne["dispositif"]))
+                  for ligne in lignes if not ligne["ensemble"]]
+    equipe = None
+    if ind.a("rh_sexe_nb"):
+        equipe = _graphique("L'équipe de la Mission Locale", charts.split_bar_chart(
+            [(ligne["libelle"], ligne["valeur"]) for ligne in ind.repartition("rh_sexe_nb")],
+            format_value=fr_nombre, width=640), ind.definition("rh_sexe_nb"))
+    return [r.section("egalite", "Égalité filles-garçons", [
+        _barres("Part des jeunes femmes selon le public", [(p, v) for p, v in publics if v is not None], "pct",
+                "Part des femmes dans chaque public, d'après les répartitions par sexe de ce rapport.",
+                echelle_100=True),
+        _barres("Part des jeunes femmes par dispositif", programmes, "pct", ind.definition("disp_femmes_pct"),
+                echelle_100=True),
+        equipe,
+    ], definition="La place des jeunes femmes et des jeunes hommes dans chaque public et chaque dispositif.",
+        texte="egalite")]
+
+
+def section_structure(r: Rapport) -> list[Section]:
+    if "structure" not in r.textes:
+        return []
+    return [r.section("structure", "Vie de la structure", [], texte="structure", imilo=False,
+                      saisie="textes/structure.md", texte_obligatoire=True)]
+
+
+def section_organigramme(r: Rapport) -> list[Section]:
+    ind = r.ind
+    contrats = sorted(ind.modalites_de("rh_contrat_nb"),
+                      key=lambda c: (CONTRATS.index(c) if c in CONTRATS else len(CONTRATS), c))
+    sexes = ind.repartition("rh_sexe_nb") if ind.a("rh_sexe_nb") else []
+    graphique = None
+    if contrats and ind.a("rh_contrat_sexe_nb"):
+        graphique = _graphique("Salariés par type de contrat et sexe", charts.stacked_bar_chart(
+            [(c, [ind.nombre("rh_contrat_sexe_nb", f"{c}|{s['modalite']}") for s in sexes]) for c in contrats],
+            [s["libelle"] for s in sexes], width=640, label_width=200))
+    tableau = _tableau(None, [s["libelle"] for s in sexes] + [ENSEMBLE],
+                       [{"libelle": c, "cellules": [ind.valeur("rh_contrat_sexe_nb", f"{c}|{s['modalite']}")
+                                                    for s in sexes] + [ind.valeur("rh_contrat_nb", c)]}
+                        for c in contrats], premiere_colonne="Type de contrat")
+    return [r.section("organigramme", "Organigramme", [
+        _chiffres(None, [ind.chiffre("rh_nb_salaries")]
+                  + [ind.chiffre("rh_sexe_nb", s["modalite"], s["libelle"]) for s in sexes]),
+        graphique, tableau,
+    ], definition="L'équipe de la Mission Locale au 31 décembre : salariés par sexe et par type de contrat.",
+        texte="organigramme", saisie="effectifs.yaml", imilo=False,
+        portee=_portee(ind, ("rh_",), "organigramme"))]
+
+
+def section_evenements(r: Rapport) -> list[Section]:
+    ind = r.ind
+    par_rubrique = ("evenements_rubrique_nb", "evenements_rubrique_visiteurs_nb")
+    rubriques = sorted((m for m in ind.modalites_de(par_rubrique[0]) if ind.nombre(par_rubrique[0], m)),
+                       key=lambda m: -ind.nombre(par_rubrique[0], m))
+    titre = f"Événements {ind.debut.year}" if _annuel(ind) else "Événements"
+    return [r.section("evenements", titre, [
+        _chiffres(None, [ind.chiffre("evenements_nb"), ind.chiffre("evenements_visiteurs_nb")]),
+        _tableau("Par rubrique", [ind.libelle(i) for i in par_rubrique],
+                 [{"libelle": m, "cellules": [ind.valeur(i, m) for i in par_rubrique]} for m in rubriques],
+                 premiere_colonne="Rubrique"),
+        _liste_evenements(r.evenements, "Les événements de la période"),
+    ], definition="Les événements organisés ou co-organisés par la Mission Locale pendant la période.",
+        texte="evenements", saisie="evenements.yaml", imilo=False,
+        portee=_portee(ind, ("evenements_",), "evenements"))]
+
+
+def section_budget(r: Rapport) -> list[Section]:
+    ind = r.ind
+    budgets: list[str] = []
+    for i in ("budget_charges_eur", "budget_produits_eur"):
+        budgets += [m for m in ind.modalites_de(i) if m not in budgets]
+    blocs: list[Bloc | None] = []
+    for budget in budgets:
+        blocs += [_intertitre(f"Budget {budget[:1].lower()}{budget[1:]}"),
+                  _chiffres(None, [ind.chiffre("budget_charges_eur", budget),
+                                   ind.chiffre("budget_produits_eur", budget)])]
+        for i in ("budget_charges_poste_eur", "budget_produits_poste_eur"):
+            postes = sorted(((p, c["valeur"]) for p, c in ind.sous_modalites(i, budget)),
+                            key=lambda pv: -(pv[1] or 0))
+            blocs.append(_barres(ind.libelle(i), postes, "eur", demi=False))
+    titre = "Budget"
+    if len(budgets) == 1:
+        titre = f"Budget {budgets[0][:1].lower()}{budgets[0][1:]}"
+        blocs = blocs[1:]
+    return [r.section("budget", titre, blocs, definition="Charges et produits du budget de l'association.",
+                      texte="budget", saisie="budget.yaml", imilo=False,
+                      portee=_portee(ind, ("budget_",), "budget"))]
+
+
+def section_satisfaction(r: Rapport) -> list[Section]:
+    ind = r.ind
+    blocs: list[Bloc | None] = []
+    for public, titre in (("jeunes", "Satisfaction des jeunes"), ("employeurs", "Satisfaction des employeurs")):
+        questions = sorted(((q, ind.nombre(f"satisfaction_{public}_pct", q))
+                            for q in ind.modalites_de(f"satisfaction_{public}_pct")), key=lambda qv: -(qv[1] or 0))
+        repondants = _chiffres(None, [ind.chiffre(f"satisfaction_repondants_{public}_nb")])
+        barres = _barres(ind.libelle(f"satisfaction_{public}_pct"), questions, "pct",
+                         ind.definition(f"satisfaction_{public}_pct"), echelle_100=True)
+        if repondants or barres:
+            blocs += [_intertitre(titre), repondants, barres]
+    return [r.section("satisfaction", "Baromètre de satisfaction", blocs,
+                      definition="Les résultats des enquêtes de satisfaction menées auprès des jeunes accompagnés "
+                                 "et des employeurs partenaires.", texte="satisfaction", saisie="satisfaction.yaml",
+                      imilo=False, portee=_portee(ind, ("satisfaction_",), "satisfaction"))]
+
+
+# The sections in the order of the seed report (rapport d'activité 2024 of a Mission Locale).
+SECTIONS: tuple[Constructeur, ...] = (
     section_synthese,
     section_premier_accueil,
     section_accompagnes,
+    section_parcours,
     section_dispositifs,
+    section_cej,
+    section_parrainage,
+    section_emploi,
+    section_qpv,
+    section_territoires,
+    section_ctai,
+    section_sante,
+    section_reperage,
+    section_egalite,
+    section_structure,
+    section_organigramme,
+    section_evenements,
+    section_budget,
+    section_satisfaction,
 )
+# Id prefix → the one section that shows it (others may quote it, not list it).
+PREFIXES_SECTIONS = {
+    "pa_": "premier_accueil", "acc_": "accompagnes", "pacea_": "accompagnes", "disp_": "dispositifs",
+    "cej_": "cej", "parr_": "parrainage", **dict.fromkeys(PREFIXES_EMPLOI, "emploi"), "qpv_": "qpv",
+    "terr_": "territoires", "rep_": "reperage", "rh_": "organigramme", "evenements_": "evenements",
+    "budget_": "budget", "satisfaction_": "satisfaction",
+}
+
+
+def _section_par_prefixe(indicateur: str) -> str | None:
+    return next((s for p, s in PREFIXES_SECTIONS.items() if indicateur.startswith(p)), None)
+
+
+def _annuel(ind: Indicateurs) -> bool:
+    return ind.debut == date(ind.debut.year, 1, 1) and ind.fin == date(ind.debut.year, 12, 31)
+
+
+def _mission_locale(meta: Mapping[str, Any]) -> dict[str, Any]:
+    mission_locale = dict(meta.get("mission_locale") or {})
+    if not mission_locale.get("nom"):
+        raise ValueError("Rapport : le nom de la Mission Locale manque "
+                         "(clé « nom » de config/mission_locale.yaml)")
+    mission_locale.setdefault("nom_court", mission_locale["nom"])
+    return mission_locale
 
 
 def build_report_context(rows: Iterable[Row], dictionnaire: Iterable[Row], programmes: Iterable[Row],
-                         meta: Mapping[str, Any],
-                         vocabulaires: Iterable[Row] | None = None) -> dict[str, Any]:
+                         meta: Mapping[str, Any], vocabulaires: Iterable[Row] | None = None, *,
+                         textes: Mapping[str, str] | None = None,
+                         evenements: Iterable[Row] | None = None) -> dict[str, Any]:
     """The report's context: the rows of the period meta['periode_debut']..meta['periode_fin'], selected
     and ordered into sections.
 
     `rows`: the indicator table (periode_debut, periode_fin, indicateur, modalite, valeur, unite);
     `dictionnaire`, `programmes`, `vocabulaires`: the rows of the seeds indicateurs_dictionnaire.csv,
     programmes.csv and vocabulaires.csv (without `vocabulaires`, breakdowns keep the order of the rows);
-    `meta`: mission_locale (config/mission_locale.yaml), periode_debut, periode_fin, date_exports, genere_le.
+    `meta`: mission_locale (config/mission_locale.yaml), periode_debut, periode_fin, date_exports, genere_le;
+    `textes`: the Mission Locale's Markdown texts by name (lib.saisies.lire_textes);
+    `evenements`: the events (stg_saisies__evenements rows: debut_date, fin_date, titre, description,
+    rubrique, visiteurs); only those starting in the period are listed.
     """
-    mission_locale = dict(meta.get("mission_locale") or {})
-    if not mission_locale.get("nom"):
-        raise ValueError("Rapport : le nom de la Mission Locale manque "
-                         "(clé « nom » de config/mission_locale.yaml)")
-    mission_locale.setdefault("nom_court", mission_locale["nom"])
+    mission_locale = _mission_locale(meta)
     debut, fin = _as_date(meta["periode_debut"]), _as_date(meta["periode_fin"])
     ind = Indicateurs(rows, dictionnaire, debut, fin, vocabulaires)
-    programmes = list(programmes)
-    sections = [{"gabarit": SECTION_TEMPLATE, **construire(ind, programmes)} for construire in SECTIONS]
+    evenements = sorted((e for e in evenements or [] if debut <= _as_date(e["debut_date"]) <= fin),
+                        key=lambda e: (_as_date(e["debut_date"]), e.get("evenement_ordre") or 0))
+    rapport = Rapport(ind, list(programmes), textes or {}, evenements, meta.get("date_exports"))
+    sections = [section for construire in SECTIONS for section in construire(rapport)]
+    textes_ignores = sorted(set(rapport.textes) - rapport.textes_utilises)
+    non_montres = sorted(set(ind.modalites) - rapport.montres)
     return {
+        "gabarit": TEMPLATE,
         "titre": "Rapport d'activité",
         "mission_locale": mission_locale,
         "periode_debut": debut,
@@ -296,29 +884,106 @@ def build_report_context(rows: Iterable[Row], dictionnaire: Iterable[Row], progr
         "date_exports": meta.get("date_exports"),
         "genere_le": meta.get("genere_le"),
         "sections": sections,
+        "textes_ignores": textes_ignores,
+        "indicateurs_non_montres": non_montres,
     }
+
+
+# --------------------------------------------------------------------------------------------
+# Monthly dashboard
+# --------------------------------------------------------------------------------------------
+# (group title, [(indicateur, modalité, libellé or None)]): the key figures of a month.
+CHIFFRES_MOIS: tuple[tuple[str, tuple[tuple[str, str | None, str | None], ...]], ...] = (
+    ("Accueil et accompagnement", (
+        ("pa_nb_jeunes", None, None), ("acc_nb_jeunes", None, None),
+        ("acc_nb_entretiens_individuels", None, None), ("pacea_montant_eur", None, None),
+        ("pacea_nb_jeunes", None, None))),
+    ("Dispositifs", (
+        ("disp_nb_beneficiaires", ENSEMBLE, "Jeunes entrés dans un dispositif"),
+        ("disp_nb_sorties", ENSEMBLE, "Jeunes sortis d'un dispositif"),
+        ("cej_nb_entrees", None, None), ("cej_nb_sorties", None, None), ("cej_sorties_positives_pct", None, None))),
+    ("Parrainage", (
+        ("parr_nb_jeunes", None, None), ("parr_nb_parrains", None, None), ("parr_nb_sorties_solution", None, None))),
+    ("Emploi et immersions", (
+        ("emploi_nb_jeunes", None, None), ("emploi_acces_pct", None, None), ("pmsmp_nb", None, None),
+        ("pmsmp_evolution_pct", None, None), ("service_civique_nb", None, None),
+        ("entreprises_nb_contacts", None, None), ("entreprises_nb_nouveaux_contacts", None, None))),
+    ("Repérage", (
+        ("rep_nb_contacts", None, None), ("rep_nb_reperes", None, None), ("rep_nb_remobilises", None, None))),
+    ("Événements", (("evenements_nb", None, None), ("evenements_visiteurs_nb", None, None))),
+)
+
+
+def build_dashboard_context(rows: Iterable[Row], dictionnaire: Iterable[Row], programmes: Iterable[Row],
+                            meta: Mapping[str, Any], vocabulaires: Iterable[Row] | None = None) -> dict[str, Any]:
+    """The monthly dashboard: key figures of the month meta['periode_debut']..meta['periode_fin'] beside
+    those of the year to date (1 January → end of the month), and the programme entries of both.
+    Rows missing in both periods are left out; a group without rows says « Données non disponibles »."""
+    mission_locale = _mission_locale(meta)
+    rows = list(rows)
+    dictionnaire = list(dictionnaire)
+    debut, fin = _as_date(meta["periode_debut"]), _as_date(meta["periode_fin"])
+    cumul_debut = date(debut.year, 1, 1)
+    mois = Indicateurs(rows, dictionnaire, debut, fin, vocabulaires)
+    cumul = Indicateurs(rows, dictionnaire, cumul_debut, fin, vocabulaires)
+    groupes = []
+    for titre, chiffres in CHIFFRES_MOIS:
+        lignes = []
+        for indicateur, modalite, libelle in chiffres:
+            m, c = mois.valeur(indicateur, modalite), cumul.valeur(indicateur, modalite)
+            if m["present"] or c["present"]:
+                lignes.append({"libelle": libelle or mois.libelle(indicateur), "mois": m, "cumul": c,
+                               "signe": indicateur.endswith("_evolution_pct")})
+        groupes.append({"titre": titre, "lignes": lignes})
+    programmes = list(programmes)
+    entrees = []
+    for ligne in _lignes_dispositifs(cumul, programmes) if cumul.a("disp_nb_beneficiaires") else []:
+        entrees.append({"libelle": ligne["libelle"], "ensemble": ligne["ensemble"],
+                        "mois": mois.valeur("disp_nb_beneficiaires", ligne["dispositif"]),
+                        "cumul": ligne["valeurs"][0]})
+    return {
+        "gabarit": TEMPLATE_TABLEAU_DE_BORD,
+        "titre": "Tableau de bord mensuel",
+        "mission_locale": mission_locale,
+        "periode_debut": debut,
+        "periode_fin": fin,
+        "cumul_debut": cumul_debut,
+        "date_exports": meta.get("date_exports"),
+        "genere_le": meta.get("genere_le"),
+        "groupes": groupes,
+        "entrees": entrees,
+        "definition_entrees": mois.definition("disp_nb_beneficiaires"),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering
+# --------------------------------------------------------------------------------------------
+def nom_fichier(periode: Periode) -> str:
+    """The PDF of a run: the monthly dashboard for a month, the activity report otherwise."""
+    prefixe = "tableau_de_bord" if periode.is_mois else "rapport_activite"
+    return f"{prefixe}_{periode.label}.pdf"
 
 
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters.update(nombre=fr_nombre, pct=fr_pct, eur=fr_eur, date=fr_date, valeur=fr_valeur,
-                       texte=fr_texte)
+                       texte=fr_texte, evolution=fr_evolution, date_courte=fr_date_courte)
     env.globals["periode"] = fr_periode
     return env
 
 
 def render_html(context: Mapping[str, Any]) -> str:
-    """The report as one HTML document (its stylesheet `rapport.css` is linked, relative to TEMPLATES_DIR)."""
-    return _environment().get_template(TEMPLATE).render(**context)
+    """The document as HTML (its stylesheet `rapport.css` is linked, relative to TEMPLATES_DIR)."""
+    return _environment().get_template(context.get("gabarit", TEMPLATE)).render(**context)
 
 
 def render_pdf(context: Mapping[str, Any], path: str | Path) -> Path:
-    """Write the report as an A4 PDF at `path` (parent folders created) and return the path."""
+    """Write the document as an A4 PDF at `path` (parent folders created) and return the path."""
     from weasyprint import HTML  # imported here: ~1 s, only needed to write the PDF
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     HTML(string=render_html(context), base_url=str(TEMPLATES_DIR)).write_pdf(path)
     return path
-
