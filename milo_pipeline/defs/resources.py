@@ -32,7 +32,8 @@ class MiloSettings(dg.ConfigurableResource):
 
     @property
     def exports(self) -> Path:
-        return Path(self.exports_dir or os.environ.get("MILO_EXPORTS") or self.home / "exports").resolve()
+        """The folder the exports are dropped into (the sensor watches it): MILO_HOME/landing by default."""
+        return Path(self.exports_dir or os.environ.get("MILO_EXPORTS") or self.home / "landing").resolve()
 
     @property
     def out(self) -> Path:

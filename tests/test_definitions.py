@@ -1,0 +1,186 @@
+"""The code location as the data team sees it: what `dagster definitions validate` accepts, the snapshot of
+asset keys, groups, jobs, schedules and sensors (a rename is a visible diff here), the monthly schedule,
+the instance configuration (one run at a time) and the indicator preview shown in the UI."""
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+import yaml
+
+from milo_pipeline.definitions import defs
+from milo_pipeline.defs.resources import MiloSettings
+from milo_pipeline.defs.schedules import rafraichissement_mensuel
+from milo_pipeline.defs.sensors import TAG_LOT, lot_exports
+from milo_pipeline.instance import prepare_dagster_home
+from milo_pipeline.lib.apercu import apercu_markdown
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "fixtures" / "exports_2024"
+DAGSTER = str(Path(sys.executable).with_name("dagster"))
+TABLES = ["allocations", "contacts_entreprises", "dispositifs", "evenements", "jeunes", "parrainages", "parrains",
+          "reperage", "situations"]
+SAISIES = ["budget", "effectifs", "evenements", "satisfaction", "satisfaction_questions"]
+GROUPS = {
+    "ingestion": [*(f"imilo/{t}" for t in TABLES), *(f"saisies/{s}" for s in SAISIES)],
+    "staging": [
+        "hebergements", "indicateurs_dictionnaire", "int_accompagnes__periodes", "int_allocations__periodes",
+        "int_cej__fenetres", "int_cej__jeunes_fenetres", "int_contacts_entreprises__periodes",
+        "int_dispositifs__entrees_periodes", "int_dispositifs__periodes", "int_jeunes__periodes",
+        "int_parrainages__periodes", "int_parrains__periodes", "int_periodes", "int_periodes__annee_precedente",
+        "int_reperage__periodes", "int_situations__periodes", "int_vocabulaires", "motifs_sortie_positifs",
+        "programmes", *(f"stg_imilo__{t}" for t in TABLES), *(f"stg_saisies__{s}" for s in SAISIES),
+        "territoire_communes", "territoire_epci", "vocabulaires",
+    ],
+    "marts": ["indicateurs", "indicateurs_couverture", "mart_accompagnes", "mart_cej", "mart_dispositifs",
+              "mart_emploi", "mart_parrainage", "mart_premier_accueil", "mart_reperage", "mart_saisies",
+              "mart_territoires"],
+    "rapport": ["indicateurs_fichier", "publication", "rapport_activite"],
+    "extraits": [f"extraits/{f}" for f in ("caf_doubs", "departement_doubs", "etat_dreets", "region_bfc",
+                                           "ville_besancon")],
+}
+CHECKS_INDICATEURS = [
+    "gx_cles", "gx_dates", "gx_indicateurs", "gx_parts_atteignables", "gx_references", "gx_repartitions",
+    "relationships_indicateurs_indicateur__indicateur__ref_indicateurs_dictionnaire_",
+    "unique_combination_of_columns_indicateurs_periode_debut__periode_fin__indicateur__modalite",
+]
+JOBS = {"__ASSET_JOB", "tout", "rapport_annuel"}
+SCHEDULES = {"rafraichissement_mensuel": ("tout", "0 6 5 * *", "Europe/Paris", "RUNNING")}
+SENSORS = {"exports_deposes": ("tout", 30, "RUNNING")}
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@pytest.fixture(scope="module")
+def repo():
+    return defs.get_repository_def()
+
+
+def test_dagster_definitions_validate_passes(tmp_path):
+    env = {**os.environ, "DAGSTER_HOME": str(prepare_dagster_home(tmp_path / "dagster"))}
+    result = subprocess.run([DAGSTER, "definitions", "validate", "-w", "workspace.yaml"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Validation successful" in result.stdout + result.stderr
+
+
+def test_snapshot_of_assets_groups_jobs_schedules_sensors(repo):
+    graph = repo.asset_graph
+    groups: dict[str, list[str]] = {}
+    for key in graph.get_all_asset_keys():
+        groups.setdefault(graph.get(key).group_name, []).append(key.to_user_string())
+    assert {g: sorted(keys) for g, keys in groups.items()} == {g: sorted(keys) for g, keys in GROUPS.items()}
+    assert sorted(c.name for c in graph.asset_check_keys if c.asset_key == dg.AssetKey("indicateurs")) \
+        == sorted(CHECKS_INDICATEURS)
+    assert {j.name for j in repo.get_all_jobs()} == JOBS
+    assert {s.name: (s.job_name, s.cron_schedule, s.execution_timezone, s.default_status.value)
+            for s in repo.schedule_defs} == SCHEDULES
+    assert {s.name: (s.job_name, s.minimum_interval_seconds, s.default_status.value)
+            for s in repo.sensor_defs} == SENSORS
+
+
+def test_every_asset_is_monthly_and_a_range_of_months_is_one_run(repo):
+    """A backfill over months is one run (one dbt build) only if every asset has the single-run policy."""
+    graph = repo.asset_graph
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.partitions_def == defs.resolve_job_def("tout").partitions_def, key
+        assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
+    for job in ("tout", "rapport_annuel"):
+        assert defs.resolve_job_def(job).partitions_def.get_first_partition_key() == "2022-01-01"
+
+
+@pytest.fixture
+def landing(tmp_path):
+    """The held-out export set, dropped in MILO_HOME/landing two minutes ago."""
+    dest = tmp_path / "home" / "landing"
+    shutil.copytree(FIXTURE, dest)
+    for path in dest.rglob("*"):
+        os.utime(path, (path.stat().st_atime, datetime.now().timestamp() - 120))
+    return dest
+
+
+def evaluate_schedule(landing: Path, when: datetime, instance: dg.DagsterInstance):
+    context = dg.build_schedule_context(
+        instance=instance, scheduled_execution_time=when, repository_def=defs.get_repository_def(),
+        resources={"milo": MiloSettings(milo_home=str(landing.parent))})
+    return rafraichissement_mensuel.evaluate_tick(context)
+
+
+def test_monthly_schedule_computes_the_previous_month_from_the_landing_folder(landing):
+    with dg.instance_for_test() as instance:
+        data = evaluate_schedule(landing, datetime(2025, 2, 5, 6, tzinfo=PARIS), instance)
+    (request,) = data.run_requests
+    assert request.partition_key == "2025-01-01"
+    assert request.run_config["resources"]["milo"]["config"]["exports_dir"] == str(landing)
+    assert request.tags[TAG_LOT] == lot_exports(landing).empreinte
+    dg.validate_run_config(defs.resolve_job_def("tout"), request.run_config)
+
+
+def test_monthly_schedule_skips_a_month_already_computed_from_the_same_exports(landing):
+    with dg.instance_for_test() as instance:
+        instance.add_run(dg.DagsterRun(job_name="tout", status=dg.DagsterRunStatus.SUCCESS, tags={
+            TAG_LOT: lot_exports(landing).empreinte, "dagster/partition": "2025-01-01"}))
+        data = evaluate_schedule(landing, datetime(2025, 2, 5, 6, tzinfo=PARIS), instance)
+        assert data.run_requests == []
+        assert "déjà calculé" in data.skip_message
+        ailleurs = evaluate_schedule(landing, datetime(2025, 3, 5, 6, tzinfo=PARIS), instance)
+        assert [r.partition_key for r in ailleurs.run_requests] == ["2025-02-01"]
+
+
+def test_monthly_schedule_skips_when_the_exports_are_incomplete(landing):
+    next(landing.glob("parrains_*")).unlink()
+    with dg.instance_for_test() as instance:
+        data = evaluate_schedule(landing, datetime(2025, 2, 5, 6, tzinfo=PARIS), instance)
+    assert data.run_requests == []
+    assert "Mois 2025-01 non calculé" in data.skip_message and "« parrains »" in data.skip_message
+
+
+def test_instance_config_runs_one_run_at_a_time_with_sqlite_storage(tmp_path):
+    home = prepare_dagster_home(tmp_path / "dagster")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
+        assert type(instance.run_storage).__name__ == "SqliteRunStorage"
+        assert instance.run_coordinator.__class__.__name__ == "QueuedRunCoordinator"
+
+
+def test_instance_config_completes_a_file_written_by_the_cli_and_keeps_a_configured_queue(tmp_path):
+    cli_home = tmp_path / "cli"
+    cli_home.mkdir()
+    (cli_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    prepare_dagster_home(cli_home)
+    config = yaml.safe_load((cli_home / "dagster.yaml").read_text(encoding="utf-8"))
+    assert config == {"telemetry": {"enabled": False}, "concurrency": {"runs": {"max_concurrent_runs": 1}}}
+    prepare_dagster_home(cli_home)
+    assert yaml.safe_load((cli_home / "dagster.yaml").read_text(encoding="utf-8")) == config
+
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "dagster.yaml").write_text("run_queue:\n  max_concurrent_runs: 1\n", encoding="utf-8")
+    prepare_dagster_home(own)
+    assert set(yaml.safe_load((own / "dagster.yaml").read_text(encoding="utf-8"))) == {"run_queue", "telemetry"}
+
+
+def test_indicator_preview_is_a_markdown_table_of_headline_indicators():
+    mars, cumul = (date(2024, 3, 1), date(2024, 3, 31)), (date(2024, 1, 1), date(2024, 3, 31))
+    rows = [
+        {"periode_debut": mars[0], "periode_fin": mars[1], "indicateur": "pa_nb_jeunes", "modalite": None,
+         "valeur": 3, "unite": "nb"},
+        {"periode_debut": mars[0], "periode_fin": mars[1], "indicateur": "pa_sexe_pct", "modalite": "F",
+         "valeur": 33.3, "unite": "pct"},
+        {"periode_debut": cumul[0], "periode_fin": cumul[1], "indicateur": "pa_nb_jeunes", "modalite": None,
+         "valeur": 1250, "unite": "nb"},
+        {"periode_debut": cumul[0], "periode_fin": cumul[1], "indicateur": "pacea_montant_moyen", "modalite": None,
+         "valeur": 326.375, "unite": "eur"},
+    ]
+    lignes = apercu_markdown(rows, {"pa_nb_jeunes": "Jeunes reçus | premier accueil"}).splitlines()
+    assert lignes[0] == "| Indicateur | mars 2024 | du 1er janvier au 31 mars 2024 |"
+    assert lignes[1] == "| --- | ---: | ---: |"
+    assert lignes[2] == "| Jeunes reçus / premier accueil | 3 | 1\u202f250 |"
+    assert lignes[3] == "| pacea_montant_moyen |  | 326,38\u202f€ |"
+    assert len(lignes) == 4
