@@ -3,13 +3,36 @@
 
 import dagster as dg
 
+from ..lib import quality
 from ..lib.contract import load_contract
 from ..lib.errors import ExportsInvalides
-from ..lib.ingestion import CONTRACT, ingest_exports
+from ..lib.ingestion import CONTRACT, ResultatIngestion, ingest_exports
 from .partitions import monthly
 from .resources import MiloSettings
 
 TABLES = list(load_contract(CONTRACT))
+REJETS = "rejets.csv"
+
+
+def _part(rejetees: int, lues: int) -> str:
+    return f"{100 * rejetees / lues:.2f}".replace(".", ",") + " %" if lues else "—"
+
+
+def entree_data_docs(resultat: ResultatIngestion | None, erreur: ExportsInvalides | None) -> dict:
+    """The ingestion's entry in the run's Data Docs: files, rows read and quarantined, problems, warnings."""
+    entree = {"nom": "ingestion", "titre": "Ingestion : structure des fichiers et lignes écartées",
+              "niveau": "ingestion", "succes": erreur is None}
+    if erreur is not None:
+        entree["resume"] = (erreur.resume or ["export refusé"])[0]
+        entree["problemes"] = [*erreur.resume, *map(str, erreur.problemes)]
+        return entree
+    entree["resume"] = (f"{sum(resultat.rejetees.values())} ligne(s) écartée(s) sur {sum(resultat.lues.values())}"
+                        f" lue(s)")
+    entree["tables"] = [{"fichier": f.path.name, "lues": resultat.lues[f.table], "rejetees": resultat.rejetees[f.table],
+                         "part": _part(resultat.rejetees[f.table], resultat.lues[f.table])} for f in resultat.fichiers]
+    entree["problemes"] = [str(p) for p in resultat.rejets]
+    entree["avertissements"] = [str(p) for p in resultat.avertissements]
+    return entree
 
 
 @dg.multi_asset(
@@ -17,7 +40,7 @@ TABLES = list(load_contract(CONTRACT))
     specs=[
         dg.AssetSpec(["imilo", table], group_name="ingestion", kinds={"duckdb", "csv"},
                      description=f"Table `raw.{table}` : export i-milo typé, identifiants pseudonymisés, "
-                                 "données personnelles retirées.")
+                                 "données personnelles retirées, lignes non conformes écartées (rejets.csv).")
         for table in TABLES
     ],
     partitions_def=monthly,
@@ -25,19 +48,32 @@ TABLES = list(load_contract(CONTRACT))
     op_tags={"db": "duckdb"},
 )
 def exports_imilo(context: dg.AssetExecutionContext, milo: MiloSettings):
-    """Reads the exports folder, checks every file against the input contract, archives the files and
-    loads them in one transaction. A bad export fails here and writes nothing."""
+    """Reads the exports folder, checks every file against the input contract, quarantines the rows that
+    break its rules (MILO_HOME/runs/<run_id>/rejets.csv), archives the files and loads them in one
+    transaction. A bad export — or too many rejected rows — fails here and writes nothing."""
+    run_dir = milo.run_dir(context.run_id)
     try:
-        resultat = ingest_exports(milo.exports, milo.warehouse, milo.home)
+        resultat = ingest_exports(milo.exports, milo.warehouse, milo.home, rapport_rejets=run_dir / REJETS)
     except ExportsInvalides as exc:
+        quality.ecrire_data_docs(run_dir, entree_data_docs(None, exc))
         raise dg.Failure(description=exc.texte(), allow_retries=False) from None
+    quality.ecrire_data_docs(run_dir, entree_data_docs(resultat, None))
     for avertissement in resultat.avertissements:
         context.log.warning(str(avertissement))
+    for rejet in resultat.rejets:
+        context.log.warning(f"ligne écartée : {rejet}")
     for fichier in resultat.fichiers:
+        table = fichier.table
         yield dg.MaterializeResult(
-            asset_key=["imilo", fichier.table],
+            asset_key=["imilo", table],
             metadata={
-                "lignes": dg.MetadataValue.int(resultat.lignes[fichier.table]),
+                "lignes": dg.MetadataValue.int(resultat.lignes[table]),
+                "lignes_lues": dg.MetadataValue.int(resultat.lues[table]),
+                "lignes_rejetees": dg.MetadataValue.int(resultat.rejetees[table]),
+                "part_rejetee": _part(resultat.rejetees[table], resultat.lues[table]),
+                "rapport_rejets": dg.MetadataValue.path(str(run_dir / REJETS)),
+                "colonnes_ignorees": ", ".join(p.colonne for p in resultat.avertissements
+                                               if p.fichier == fichier.path.name) or "aucune",
                 "fichier": fichier.path.name,
                 "sha256": fichier.sha256,
                 "format": fichier.format,

@@ -26,13 +26,18 @@ class Probleme:
 
 
 class ExportsInvalides(Exception):
-    """The exports cannot be used as they are; nothing was written."""
+    """The exports cannot be used as they are; nothing was written to the warehouse.
 
-    def __init__(self, problemes: list[Probleme]):
+    `problemes`: one per file, column or cell at fault; `resume`: lines said before them (why the
+    export is refused as a whole, where the rejection report is)."""
+
+    def __init__(self, problemes: list[Probleme], resume: list[str] | None = None):
         self.problemes = problemes
+        self.resume = list(resume or [])
         super().__init__(self.texte())
 
     def texte(self) -> str:
         lignes = [f"Exports refusés ({len(self.problemes)} problème(s)) :"]
+        lignes += [f"  {r}" for r in self.resume]
         lignes += [f"  - {p}" for p in self.problemes]
         return "\n".join(lignes)

@@ -1,9 +1,19 @@
 """Raw exports → typed, pseudonymised `raw.*` tables of the DuckDB warehouse.
 
-Every file is read by DuckDB (CSV) or openpyxl (XLSX) into an in-memory relation of text
-columns; personal-data columns are never selected; ids are replaced by their HMAC; values are
-typed in SQL. All tables are checked before the first write, then written in one transaction:
-a bad export changes nothing in the warehouse.
+Three passes, all set-based SQL in an in-memory DuckDB (no Python loop over rows):
+
+1. **Structure** — every file is found, decoded, its header mapped to the contract, its rows counted
+   and its keys checked for duplicates. Any problem refuses the whole export: nothing is written.
+2. **Rows** — each row is typed and checked against the rules of the contract (format of dates,
+   booleans and numbers; vocabularies; bounds; mandatory cells; references to accepted rows of the
+   parent table). A row breaking a rule is quarantined: listed in the rejection report (`rejets.csv`:
+   fichier, ligne, colonne, valeur, motif) and left out of the warehouse. If a table's rejected share
+   is above the threshold (config/qualite.yaml, 0.5 %), the export is refused.
+3. **Write** — the accepted rows of every table, the list of files and the volume history, in one
+   transaction.
+
+Personal-data columns are never selected into a table: they exist only while a row is read, to make
+sure a rejected value echoed in a report is not one of them. Ids are replaced by their HMAC.
 """
 
 from __future__ import annotations
@@ -12,19 +22,22 @@ import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
-from .contract import Colonne, Table, load_contract, normalise_entete
+from .contract import Colonne, Table, load_contract, normalise_entete, ordre_references
 from .errors import ExportsInvalides, Probleme
 from .pseudonymisation import hmac_sql, load_key, padded_keys
 from .readers import (
+    EncodageIllisible,
     FichierExport,
     detect_encoding,
     detect_separator,
     find_exports,
-    first_bad_line,
+    interior_blank_lines,
+    mixed_line_endings,
     read_header_line,
     sha256_file,
     split_header,
@@ -48,14 +61,35 @@ MESSAGES = {
     "decimal": "nombre décimal illisible (attendu par exemple 552,29)",
     "entier": "nombre entier illisible",
 }
+COLONNES_REJETS = ("fichier", "ligne", "colonne", "valeur", "motif")
+EXEMPLES = 3  # rejected cells quoted per column and reason in a message
+
+# A value is echoed (message, rejection report) only if it cannot be personal data: shaped like a date,
+# or short, without « @ », without 9 digits in a row once spaces and dots are removed (a phone number,
+# a SIRET, a social security number) and not equal to, nor containing, a personal cell of its row
+# (a row shifted by one column puts a name or an address where a code was expected).
+_FORME_DATE = r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2})?)?"
+_LONGUEUR_MAX_ECHO = 40
 
 
 @dataclass
 class ResultatIngestion:
     fichiers: list[FichierExport]
-    lignes: dict[str, int]
+    lignes: dict[str, int]  # rows written per table
     date_export: str | None
     avertissements: list[Probleme] = field(default_factory=list)
+    lues: dict[str, int] = field(default_factory=dict)  # data rows read per table
+    rejetees: dict[str, int] = field(default_factory=dict)  # rows quarantined per table
+    rejets: list[Probleme] = field(default_factory=list)  # examples of quarantined cells
+    rapport_rejets: Path | None = None
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def typed_sql(colonne: Colonne, ref: str | None) -> str:
@@ -80,6 +114,41 @@ def typed_sql(colonne: Colonne, ref: str | None) -> str:
         case "entier":
             return f"try_cast({v} AS BIGINT)"
     raise ValueError(colonne.type)
+
+
+def echo_sql(v: str, autres: str) -> str:
+    """SQL: the text `v` if it is safe to echo, else NULL; `autres` is the list of the row's other cells
+    (personal data and columns unknown to the contract)."""
+    personnel = (f"coalesce(list_bool_or(list_transform({autres}, lambda p: p = {v} "
+                 f"OR (length(p) >= 3 AND contains({v}, p)))), false)")
+    return (f"CASE WHEN {personnel} THEN NULL "
+            f"WHEN regexp_full_match({v}, {_literal(_FORME_DATE)}) THEN {v} "
+            f"WHEN length({v}) <= {_LONGUEUR_MAX_ECHO} AND NOT contains({v}, '@') "
+            rf"AND NOT regexp_matches(regexp_replace({v}, '[\s.()+/-]', '', 'g'), '[0-9]{{9}}') THEN {v} END")
+
+
+def _nombre(valeur) -> str:
+    return format(valeur, "f").replace(".", ",")
+
+
+def motifs_sql(colonne: Colonne, v: str, typed: str) -> str:
+    """SQL: why the cell breaks a rule of its column (French), or NULL. `v` is the trimmed text or NULL."""
+    cas = []
+    if colonne.type in MESSAGES:
+        cas.append((f"{v} IS NOT NULL AND {typed} IS NULL", MESSAGES[colonne.type]))
+    if colonne.non_vide:
+        cas.append((f"{v} IS NULL", "valeur obligatoire absente"))
+    if colonne.vocabulaire is not None:
+        admises = ", ".join(_literal(x) for x in colonne.vocabulaire)
+        cas.append((f"{typed} NOT IN ({admises})",
+                    "valeur hors du vocabulaire du contrat (attendu : " + ", ".join(colonne.vocabulaire) + ")"))
+    if colonne.min is not None:
+        cas.append((f"{typed} < {colonne.min}", f"valeur inférieure au minimum autorisé ({_nombre(colonne.min)})"))
+    if colonne.max is not None:
+        cas.append((f"{typed} > {colonne.max}", f"valeur supérieure au maximum autorisé ({_nombre(colonne.max)})"))
+    if not cas:
+        return "NULL::VARCHAR"
+    return "CASE " + " ".join(f"WHEN {cond} THEN {_literal(texte)}" for cond, texte in cas) + " END"
 
 
 def map_header(cellules: list[str], table: Table, fichier: str) -> tuple[dict[str, str], list[Probleme],
@@ -122,46 +191,68 @@ def archive(path: Path, sha256: str, archive_dir: Path) -> Path:
     return dest
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def _csv_error(fichier: str, exc: duckdb.Error) -> Probleme:
+    """DuckDB's CSV error as a French problem. Its message quotes the offending line (personal data):
+    only the line number and the kind of error are kept."""
+    texte = str(exc)
+    ligne = re.search(r"CSV Error on Line: (\d+)", texte)
+    colonnes = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", texte)
+    if colonnes:
+        raison = f"ligne mal formée : {colonnes[1]} colonnes attendues, {colonnes[2]} trouvées"
+    elif "unterminated quote" in texte:
+        raison = "ligne mal formée : guillemet ouvert et jamais fermé"
+    elif "state machine reached an invalid state" in texte:
+        raison = "structure CSV invalide (guillemets ou séparateurs incohérents)"
+    else:
+        raison = "fichier CSV illisible (" + texte.splitlines()[0].split(":")[0] + ")"
+    return Probleme(fichier, raison, ligne=int(ligne[1]) if ligne else None)
+
+
+def _vide(table: Table, path: Path, message: str) -> ExportsInvalides:
+    attendu = ";".join(c.nom for c in table.colonnes if c.requis)
+    return ExportsInvalides([Probleme(path.name, message)], resume=[f"{path.name} : en-tête attendu : {attendu}"])
 
 
 class _Lecteur:
-    """Registers each export as a relation `src_<table>` of text columns c0, c1, … in `con`."""
+    """Reads each export into a temp table `typ_<table>` of the in-memory connection: its line number
+    `_ligne` (1 = header), the typed warehouse columns (ids hashed) and `_rejets`, the list of the row's
+    cells that break a rule — {colonne, valeur (as it may be echoed), motif} — NULL for a good row.
+    Personal-data columns are read (to keep them out of the echoed values) but never stored."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, tmpdir: Path):
+    def __init__(self, con: duckdb.DuckDBPyConnection, tmpdir: Path, params: dict):
         self.con = con
         self.tmpdir = tmpdir
+        self.params = params
 
-    def ouvrir(self, table: Table, path: Path) -> tuple[FichierExport, list[str]]:
+    def ouvrir(self, table: Table, path: Path) -> tuple[FichierExport, list[str], str]:
+        """The file's description, its header cells and the SQL of its rows (`_ligne`, c0, c1…)."""
         sha = sha256_file(path)
         if path.stat().st_size == 0:
-            raise ExportsInvalides([Probleme(path.name, "fichier vide")])
+            raise _vide(table, path, "fichier vide")
         if path.suffix.lower() == ".xlsx":
             return self._xlsx(table, path, sha)
         return self._csv(table, path, sha)
 
-    def _csv(self, table: Table, path: Path, sha: str) -> tuple[FichierExport, list[str]]:
+    def _csv(self, table: Table, path: Path, sha: str) -> tuple[FichierExport, list[str], str]:
         try:
             encodage = detect_encoding(path)
-        except UnicodeDecodeError:
-            raise ExportsInvalides([Probleme(
-                path.name, "encodage non reconnu : ni UTF-8 ni Windows-1252", ligne=first_bad_line(path))]) from None
+        except EncodageIllisible as exc:
+            raise ExportsInvalides([Probleme(path.name, exc.raison, ligne=exc.ligne)]) from None
         entete = read_header_line(path, encodage)
         if not entete.strip():
-            raise ExportsInvalides([Probleme(path.name, "fichier vide (pas de ligne d'en-tête)")])
+            raise _vide(table, path, "fichier vide (pas de ligne d'en-tête)")
         separateur = detect_separator(entete, table)
         cellules = split_header(entete, separateur)
-        lu = path if encodage != "cp1252" else transcode_to_utf8(path, encodage, self.tmpdir / f"{table.nom}.csv")
+        vide = separateur * (len(cellules) - 1) if interior_blank_lines(path) else None
+        copie = encodage == "cp1252" or vide is not None or mixed_line_endings(path)
+        lu = transcode_to_utf8(path, encodage, self.tmpdir / f"{table.nom}.csv", vide) if copie else path
         colonnes = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(cellules)))
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP VIEW src_{table.nom} AS SELECT * FROM read_csv({_literal(str(lu))}, "
-            f"header=true, delim={_literal(separateur)}, quote='\"', escape='\"', auto_detect=false, "
-            f"columns={{{colonnes}}})"
-        )
-        return FichierExport(table.nom, path, sha, "csv", encodage, separateur), cellules
+        source = (f"SELECT ordinality + 1 AS _ligne, * EXCLUDE (ordinality) FROM read_csv({_literal(str(lu))}, "
+                  f"header=true, delim={_literal(separateur)}, quote='\"', escape='\"', auto_detect=false, "
+                  f"columns={{{colonnes}}}) WITH ORDINALITY")
+        return FichierExport(table.nom, path, sha, "csv", encodage, separateur), cellules, source
 
-    def _xlsx(self, table: Table, path: Path, sha: str) -> tuple[FichierExport, list[str]]:
+    def _xlsx(self, table: Table, path: Path, sha: str) -> tuple[FichierExport, list[str], str]:
         import pandas as pd
 
         try:
@@ -169,92 +260,233 @@ class _Lecteur:
         except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
             raise ExportsInvalides([Probleme(path.name, f"classeur Excel illisible ({type(exc).__name__})")]) from None
         cellules = [str(c) for c in frame.columns]
+        if not cellules:
+            raise _vide(table, path, "fichier vide (pas de ligne d'en-tête)")
         frame.columns = [f"c{i}" for i in range(len(cellules))]
         frame = frame.astype(object).where(frame.notna(), None)
+        frame.insert(0, "_ligne", range(2, len(frame) + 2))
         self.con.register(f"xlsx_{table.nom}", frame)
-        self.con.execute(f"CREATE OR REPLACE TEMP VIEW src_{table.nom} AS SELECT * FROM xlsx_{table.nom}")
-        return FichierExport(table.nom, path, sha, "xlsx"), cellules
+        return FichierExport(table.nom, path, sha, "xlsx"), cellules, f"SELECT * FROM xlsx_{table.nom}"
+
+    def charger(self, table: Table, fichier: FichierExport, refs: dict[str, str], autres: list[str],
+                source: str) -> int:
+        """Creates typ_<table>; returns its number of rows. `autres`: refs of the personal and unknown columns."""
+        colonnes = [c for c in table.colonnes_entrepot if c.nom in refs]
+        textes = "".join(f", nullif(trim({refs[c.nom]}), '') AS {_ident('v_' + c.nom)}" for c in colonnes)
+        liste = "[" + ", ".join(f"nullif(trim({r}), '')" for r in autres) + "]::VARCHAR[]"
+        # a row of empty cells (a blank line, an empty spreadsheet row) is no data: skipped, not rejected
+        non_vide = "coalesce(" + ", ".join(f"nullif(trim({r}), '')" for r in [*refs.values(), *autres]) + \
+            ") IS NOT NULL"
+        types = ", ".join(f"{typed_sql(c, _ident('v_' + c.nom) if c.nom in refs else None)} AS {c.nom}"
+                          for c in table.colonnes_entrepot)
+        motifs, cellules_rejetees = [], []
+        for c in colonnes:
+            v, motif = _ident("v_" + c.nom), _ident("_motif_" + c.nom)
+            valeur = c.nom if c.is_id else ("NULL::VARCHAR" if c.sensible else echo_sql(v, "_autres"))
+            motifs.append(f", {motifs_sql(c, v, c.nom)} AS {motif}")
+            cellules_rejetees.append((motif, f"{{'colonne': {_literal(c.nom)}, 'valeur': {valeur}, 'motif': {motif}}}"))
+        # the rejected cells of a row as one list (NULL for a good row: nothing stored per checked column)
+        rejets = (f"CASE WHEN coalesce({', '.join(m for m, _ in cellules_rejetees)}) IS NOT NULL THEN "
+                  f"list_filter([{', '.join(x for _, x in cellules_rejetees)}], lambda r: r.motif IS NOT NULL) END"
+                  if cellules_rejetees else "NULL")
+        sql = (f"CREATE TEMP TABLE typ_{table.nom} AS "
+               f"WITH src AS ({source}), "
+               f"cellules AS (SELECT _ligne, list_filter({liste}, lambda p: p IS NOT NULL) AS _autres{textes} "
+               f"FROM src WHERE {non_vide}), "
+               f"types AS (SELECT *, {types} FROM cellules), "
+               f"motifs AS (SELECT *{''.join(motifs)} FROM types) "
+               f"SELECT _ligne, {', '.join(c.nom for c in table.colonnes_entrepot)}, {rejets} AS _rejets FROM motifs")
+        params = self.params if "$ipad" in sql else {}
+        try:
+            self.con.execute(sql, params)
+        except duckdb.Error as exc:
+            raise ExportsInvalides([_csv_error(fichier.path.name, exc)]) from None
+        return self.con.execute(f"SELECT count(*) FROM typ_{table.nom}").fetchall()[0][0]
 
 
-def _bad_values(con, table: Table, refs: dict[str, str], fichier: FichierExport) -> list[Probleme]:
-    """Cells that do not parse into their type, with line numbers (line 1 = header)."""
-    checked = [c for c in table.colonnes_entrepot if c.type in MESSAGES and c.nom in refs]
-    counts_sql = "".join(
-        f", count(*) FILTER (WHERE nullif(trim({refs[c.nom]}), '') IS NOT NULL AND {typed_sql(c, refs[c.nom])} IS NULL)"
-        for c in checked)
-    try:
-        _, *counts = con.execute(f"SELECT count(*){counts_sql} FROM src_{table.nom}").fetchall()[0]
-    except duckdb.Error as exc:
-        message = str(exc).splitlines()[0]
-        return [Probleme(fichier.path.name, f"fichier CSV illisible ({message})")]
+def _doublons(con, table: Table, fichier: str) -> list[Probleme]:
+    """A key that appears twice refuses the export: which row is the right one cannot be guessed."""
     problemes = []
-    for colonne, n in zip(checked, counts, strict=True):
-        if not n:
+    for colonne in (c for c in table.colonnes if c.cle):
+        total, = con.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM typ_{table.nom} WHERE {colonne.nom} IS NOT NULL "
+            f"GROUP BY {colonne.nom} HAVING count(*) > 1)").fetchall()[0]
+        if not total:
             continue
-        ref = refs[colonne.nom]
         rows = con.execute(
-            f"SELECT ligne, valeur FROM (SELECT row_number() OVER () + 1 AS ligne, {ref} AS valeur, "
-            f"{typed_sql(colonne, ref)} AS typed FROM src_{table.nom}) "
-            f"WHERE nullif(trim(valeur), '') IS NOT NULL AND typed IS NULL ORDER BY ligne LIMIT 3"
-        ).fetchall()
-        suffixe = f" — {n} valeur(s) en tout dans cette colonne" if n > len(rows) else ""
-        problemes += [Probleme(fichier.path.name, MESSAGES[colonne.type] + suffixe, colonne=colonne.nom,
-                               ligne=ligne, valeur=valeur) for ligne, valeur in rows]
+            f"SELECT list(_ligne ORDER BY _ligne) FROM typ_{table.nom} WHERE {colonne.nom} IS NOT NULL "
+            f"GROUP BY {colonne.nom} HAVING count(*) > 1 ORDER BY min(_ligne) LIMIT {EXEMPLES}").fetchall()
+        suffixe = f" — {total} identifiant(s) en double dans cette colonne" if total > len(rows) else ""
+        for (lignes,) in rows:
+            autres = ", ".join(str(n) for n in lignes[1:6]) + (" …" if len(lignes) > 6 else "")
+            problemes.append(Probleme(fichier, f"identifiant en double : la même valeur figure aussi ligne(s) "
+                                               f"{autres}{suffixe}", colonne=colonne.nom, ligne=lignes[0]))
     return problemes
 
 
-def ingest_exports(folder: Path, warehouse: Path, milo_home: Path, contract_path: Path = CONTRACT
-                   ) -> ResultatIngestion:
-    """Read, check, archive and load a folder of exports. Raises ExportsInvalides, writing nothing."""
+def _rejets_sql(table: Table, fichiers: dict[str, FichierExport], refs: dict[str, str]) -> str:
+    """SQL of the rejected cells of a table: (ligne, colonne, valeur, motif). Parents' rej_ tables exist."""
+    parts = [f"SELECT _ligne AS ligne, r.colonne, r.valeur, r.motif FROM "
+             f"(SELECT _ligne, unnest(_rejets) AS r FROM typ_{table.nom} WHERE _rejets IS NOT NULL)"]
+    for c in table.colonnes_entrepot:
+        if c.nom not in refs or c.reference is None:
+            continue
+        parent, cle = c.reference
+        nom_parent = fichiers[parent].path.name
+        inconnu = _literal(f"absent de la table {parent} ({nom_parent})")
+        ecarte = _literal(f"écarté de la table {parent} : voir {nom_parent}, ligne ")
+        parts.append(
+            f"SELECT t._ligne, {_literal(c.nom)}, t.{c.nom}, "
+            f"CASE WHEN p._ligne IS NULL THEN {inconnu} ELSE {ecarte} || p._ligne END "
+            f"FROM typ_{table.nom} AS t LEFT JOIN typ_{parent} AS p ON t.{c.nom} = p.{cle} "
+            f"WHERE t.{c.nom} IS NOT NULL AND (p._ligne IS NULL OR p._ligne IN (SELECT ligne FROM rej_{parent}))")
+    return " UNION ALL ".join(parts)
+
+
+def _exemples(con, table: Table, fichier: str) -> list[Probleme]:
+    """A few rejected cells per column and reason, as problems for the data team."""
+    rows = con.execute(
+        f"SELECT colonne, motif, n, exemples FROM (SELECT colonne, motif, count(*) AS n, "
+        f"list({{'ligne': ligne, 'valeur': valeur}} ORDER BY ligne)[1:{EXEMPLES}] AS exemples, min(ligne) AS premiere "
+        f"FROM rej_{table.nom} GROUP BY colonne, motif) ORDER BY premiere, colonne").fetchall()
+    problemes = []
+    for colonne, motif, n, exemples in rows:
+        is_id = table.colonne(colonne).is_id
+        suffixe = f" — {n} valeur(s) en tout dans cette colonne" if n > len(exemples) else ""
+        problemes += [Probleme(fichier, motif + suffixe, colonne=colonne, ligne=e["ligne"],
+                               valeur=None if is_id else e["valeur"]) for e in exemples]
+    return problemes
+
+
+def _pourcent(part: float) -> str:
+    return f"{100 * part:.1f}".replace(".", ",") + " %"
+
+
+def ingest_exports(folder: Path, warehouse: Path, milo_home: Path, contract_path: Path = CONTRACT,
+                   rapport_rejets: Path | None = None, seuil_rejets: float | None = None) -> ResultatIngestion:
+    """Read, check, archive and load a folder of exports. Raises ExportsInvalides, writing nothing to the
+    warehouse. The rejection report (`rapport_rejets`, CSV) is written once the rows were checked, whether
+    the export is then accepted or refused; `seuil_rejets` defaults to config/qualite.yaml."""
+    if seuil_rejets is None:
+        from .quality import load_settings
+
+        seuil_rejets = load_settings().seuil_rejets
     tables = load_contract(contract_path)
     paths, problemes = find_exports(folder, tables)
     ipad, opad = padded_keys(load_key(milo_home))
-    con = duckdb.connect()  # in memory: the exports' text, personal data included, never touches disk
-    fichiers: list[FichierExport] = []
-    selects: dict[str, str] = {}
+    # in memory: personal data is never selected into a table; what may spill to disk (DuckDB's temp
+    # directory, removed at the end) holds typed values and pseudonyms only
+    con = duckdb.connect()
+    fichiers: dict[str, FichierExport] = {}
+    refs_tables: dict[str, dict[str, str]] = {}
+    lues: dict[str, int] = {}
     avertissements: list[Probleme] = []
+    resume: list[str] = []
     with tempfile.TemporaryDirectory(prefix="milo-ingestion-") as tmp:
-        lecteur = _Lecteur(con, Path(tmp))
-        for nom, path in paths.items():
-            table = tables[nom]
+        con.execute("SET temp_directory = $dir", {"dir": str(Path(tmp) / "duckdb")})
+        lecteur = _Lecteur(con, Path(tmp), {"ipad": ipad, "opad": opad})
+        for nom in ordre_references(tables):
+            if nom not in paths:
+                continue
+            table, path = tables[nom], paths[nom]
             try:
-                fichier, cellules = lecteur.ouvrir(table, path)
+                fichier, cellules, source = lecteur.ouvrir(table, path)
             except ExportsInvalides as exc:
                 problemes += exc.problemes
+                resume += exc.resume
                 continue
             archive(path, fichier.sha256, Path(milo_home) / "archive")
-            fichiers.append(fichier)
+            fichiers[nom] = fichier
             refs, erreurs, extras = map_header(cellules, table, path.name)
             avertissements += extras
             if erreurs:
                 problemes += erreurs
                 continue
-            problemes += _bad_values(con, table, refs, fichier)
-            colonnes = ", ".join(f"{typed_sql(c, refs.get(c.nom))} AS {c.nom}" for c in table.colonnes_entrepot)
-            selects[nom] = f"SELECT {colonnes} FROM src_{nom}"
+            mappees = {refs[c.nom] for c in table.colonnes_entrepot if c.nom in refs}
+            autres = [f"c{i}" for i in range(len(cellules)) if f"c{i}" not in mappees]
+            try:
+                lues[nom] = lecteur.charger(table, fichier, refs, autres, source)
+            except ExportsInvalides as exc:
+                problemes += exc.problemes
+                continue
+            refs_tables[nom] = refs
+            if lues[nom] == 0 and not table.peut_etre_vide:
+                problemes.append(Probleme(path.name, "fichier vide : aucune ligne de données sous l'en-tête"))
+            problemes += _doublons(con, table, path.name)
         if problemes:
-            raise ExportsInvalides(problemes)
-        return _write(con, warehouse, selects, fichiers, ipad, opad, avertissements)
+            raise ExportsInvalides(problemes, resume=resume)
+        return _quarantaine(con, tables, fichiers, refs_tables, lues, warehouse, rapport_rejets, seuil_rejets,
+                            avertissements)
 
 
-def _write(con, warehouse: Path, selects: dict[str, str], fichiers: list[FichierExport], ipad: bytes,
-           opad: bytes, avertissements: list[Probleme]) -> ResultatIngestion:
+def _quarantaine(con, tables: dict[str, Table], fichiers: dict[str, FichierExport],
+                 refs_tables: dict[str, dict[str, str]], lues: dict[str, int], warehouse: Path,
+                 rapport_rejets: Path | None, seuil: float, avertissements: list[Probleme]) -> ResultatIngestion:
+    rejetees: dict[str, int] = {}
+    for nom in ordre_references(tables):
+        con.execute(f"CREATE TEMP TABLE rej_{nom} AS {_rejets_sql(tables[nom], fichiers, refs_tables[nom])}")
+        rejetees[nom] = con.execute(f"SELECT count(DISTINCT ligne) FROM rej_{nom}").fetchall()[0][0]
+    if rapport_rejets is not None:
+        _ecrire_rejets(con, tables, fichiers, Path(rapport_rejets))
+    exemples = {nom: _exemples(con, tables[nom], fichiers[nom].path.name) for nom in tables if rejetees[nom]}
+    trop = [nom for nom in tables if lues[nom] and rejetees[nom] / lues[nom] > seuil]
+    if trop:
+        resume = [f"{fichiers[nom].path.name} : {rejetees[nom]} ligne(s) écartée(s) sur {lues[nom]} "
+                  f"({_pourcent(rejetees[nom] / lues[nom])}), au-delà du seuil de {_pourcent(seuil)} "
+                  "(config/qualite.yaml)" for nom in trop]
+        if rapport_rejets is not None:
+            resume.append(f"rapport des rejets : {rapport_rejets}")
+        raise ExportsInvalides([p for nom in trop for p in exemples[nom]], resume=resume)
+    lignes = _write(con, warehouse, tables, fichiers, lues, rejetees)
+    dates = [d for f in fichiers.values() if (d := _date_in_name(f.path.name))]
+    return ResultatIngestion(
+        list(fichiers.values()), lignes, max(dates) if dates else None, avertissements, lues=lues,
+        rejetees=rejetees, rejets=[p for ps in exemples.values() for p in ps], rapport_rejets=rapport_rejets)
+
+
+def _ecrire_rejets(con, tables: dict[str, Table], fichiers: dict[str, FichierExport], path: Path) -> None:
+    """rejets.csv: one row per rejected cell, ordered by file and line; ids as pseudonyms, never raw."""
+    union = " UNION ALL ".join(
+        f"SELECT {_literal(fichiers[nom].path.name)} AS fichier, ligne, colonne, valeur, motif FROM rej_{nom}"
+        for nom in tables)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    con.execute(f"COPY (SELECT * FROM ({union}) ORDER BY fichier, ligne, colonne) TO {_literal(str(tmp))} "
+                "(FORMAT csv, HEADER true, DELIMITER ',')")
+    tmp.replace(path)
+
+
+def _write(con, warehouse: Path, tables: dict[str, Table], fichiers: dict[str, FichierExport],
+           lues: dict[str, int], rejetees: dict[str, int]) -> dict[str, int]:
     Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
     con.execute("ATTACH $path AS wh", {"path": str(warehouse)})
     lignes = {}
-    dates = [d for f in fichiers if (d := _date_in_name(f.path.name))]
+    aujourd_hui = date.today().isoformat()
     try:
         con.execute("BEGIN TRANSACTION")
         con.execute("CREATE SCHEMA IF NOT EXISTS wh.raw")
-        for nom, select in selects.items():
-            params = {"ipad": ipad, "opad": opad} if "$ipad" in select else {}
-            con.execute(f"CREATE OR REPLACE TABLE wh.raw.{nom} AS {select}", params)
+        for nom, table in tables.items():
+            colonnes = ", ".join(c.nom for c in table.colonnes_entrepot)
+            con.execute(f"CREATE OR REPLACE TABLE wh.raw.{nom} AS SELECT {colonnes} FROM typ_{nom} "
+                        f"WHERE _ligne NOT IN (SELECT ligne FROM rej_{nom}) ORDER BY _ligne")
             lignes[nom] = con.execute(f"SELECT count(*) FROM wh.raw.{nom}").fetchall()[0][0]
+        rows = [(f.table, f.path.name, f.sha256, f.format, f.encodage, f.separateur, lignes[f.table],
+                 _date_in_name(f.path.name) or aujourd_hui, lues[f.table], rejetees[f.table])
+                for f in fichiers.values()]
         con.execute("CREATE OR REPLACE TABLE wh.raw._fichiers (table_export VARCHAR, fichier VARCHAR, "
-                    "sha256 VARCHAR, format VARCHAR, encodage VARCHAR, separateur VARCHAR, lignes BIGINT)")
-        con.executemany("INSERT INTO wh.raw._fichiers VALUES (?, ?, ?, ?, ?, ?, ?)", [
-            (f.table, f.path.name, f.sha256, f.format, f.encodage, f.separateur, lignes[f.table])
-            for f in fichiers])
+                    "sha256 VARCHAR, format VARCHAR, encodage VARCHAR, separateur VARCHAR, lignes BIGINT, "
+                    "date_export DATE, lignes_lues BIGINT, lignes_rejetees BIGINT)")
+        con.executemany("INSERT INTO wh.raw._fichiers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        # the volumes of each export, kept from one run to the next for the drift check (one row per export
+        # date and table: ingesting the same export again replaces its row)
+        con.execute("CREATE SCHEMA IF NOT EXISTS wh.qualite")
+        con.execute("CREATE TABLE IF NOT EXISTS wh.qualite.volumes_exports (date_export DATE, table_export VARCHAR, "
+                    "fichier VARCHAR, sha256 VARCHAR, lignes_lues BIGINT, lignes_rejetees BIGINT, "
+                    "ingere_le TIMESTAMP)")
+        con.execute("DELETE FROM wh.qualite.volumes_exports AS v USING wh.raw._fichiers AS f "
+                    "WHERE v.date_export = f.date_export AND v.table_export = f.table_export")
+        con.execute("INSERT INTO wh.qualite.volumes_exports SELECT date_export, table_export, fichier, sha256, "
+                    "lignes_lues, lignes_rejetees, current_localtimestamp() FROM wh.raw._fichiers")
         con.execute("COMMIT")
     except duckdb.Error as exc:
         con.execute("ROLLBACK")
@@ -262,4 +494,4 @@ def _write(con, warehouse: Path, selects: dict[str, str], fichiers: list[Fichier
         raise ExportsInvalides([Probleme(str(warehouse), f"écriture impossible dans l'entrepôt ({message})")]) from None
     finally:
         con.execute("DETACH wh")
-    return ResultatIngestion(fichiers, lignes, max(dates) if dates else None, avertissements)
+    return lignes

@@ -1,27 +1,216 @@
-"""Great Expectations 1.x suites (kept as JSON in expectations/) run on pandas frames.
+"""Data quality: the settings (config/qualite.yaml), the SQL frames the Great Expectations 1.x suites
+(expectations/*.json) validate, running a suite, and the run's Data Docs.
 
+Row-level rules are computed in SQL: the frames validated here are small aggregates (one row per key
+column, per reference, per date column, per age, per table, per indicator), never youth-level tables.
 GX is imported lazily and its context built once per process: the import alone costs seconds.
-The frames validated here are small aggregates read from DuckDB, never youth-level tables.
 """
 
 from __future__ import annotations
 
+import html
 import json
-from dataclasses import dataclass
+import math
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import yaml
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
+SETTINGS = Path(__file__).resolve().parents[1] / "config" / "qualite.yaml"
 
+
+# -- settings -------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Echec:
+class Reglages:
+    seuil_rejets: float
+    age_min: int
+    age_max: int
+    ecart_volumes: float
+    lignes_min_volumes: int
+    annees_avant_export: int
+    fenetre_dates: tuple[dict, ...]
+    cles: tuple[dict, ...]
+    references: tuple[dict, ...]
+    tolerance_parts: float
+    effectifs: tuple[tuple[str, str, str | None], ...]  # (share, headcount, its modality: None, "*" = the same)
+
+    @property
+    def parametres(self) -> dict[str, Any]:
+        """The `$PARAMETER`s of the suites."""
+        return {"age_min": self.age_min, "age_max": self.age_max, "ecart_volumes_min": -self.ecart_volumes,
+                "ecart_volumes_max": self.ecart_volumes, "tolerance_parts": self.tolerance_parts}
+
+
+def _effectifs(path: Path, exclure: list[str]) -> tuple[tuple[str, str, str | None], ...]:
+    """The headcount of each share, from the `populations` of the disclosure-control configuration:
+    `indicateur`, `indicateur[Modalité]` or `indicateur[*]` (the share's own modality). A value computed on
+    several populations (a ratio) has no single headcount: not a share."""
+    populations = yaml.safe_load(path.read_text(encoding="utf-8"))["populations"]
+    effectifs = []
+    for part, reference in populations.items():
+        if isinstance(reference, list):
+            reference = reference[0] if len(reference) == 1 else None
+        m = re.fullmatch(r"(\w+)(?:\[(.+)\])?", reference or "")
+        if m and part not in exclure:
+            effectifs.append((part, m[1], m[2]))
+    return tuple(effectifs)
+
+
+def load_settings(path: Path = SETTINGS) -> Reglages:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    parts = data["parts_atteignables"]
+    seuil = float(data["seuil_rejets"])
+    if not 0 <= seuil < 1:
+        raise ValueError(f"{path} : seuil_rejets est une part entre 0 et 1 (0.005 = 0,5 %), pas {seuil}")
+    return Reglages(
+        seuil_rejets=seuil, age_min=int(data["ages"]["min"]), age_max=int(data["ages"]["max"]),
+        ecart_volumes=float(data["volumes"]["ecart_max"]), lignes_min_volumes=int(data["volumes"]["lignes_min"]),
+        annees_avant_export=int(data["fenetre_dates"]["annees_avant_export"]),
+        fenetre_dates=tuple(data["fenetre_dates"]["colonnes"]), cles=tuple(data["cles"]),
+        references=tuple(data["references"]), tolerance_parts=float(parts["tolerance"]),
+        effectifs=_effectifs(Path(path).parent / parts["populations"], list(parts.get("exclure") or [])),
+    )
+
+
+# -- the SQL frames ---------------------------------------------------------------------------------
+
+def _lit(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _fichier(table: str) -> str:
+    """SQL: the file name a table was read from (raw._fichiers), else the table name."""
+    return f"coalesce((select fichier from raw._fichiers where table_export = {_lit(table)}), {_lit(table)})"
+
+
+def sql_cles(reglages: Reglages) -> str:
+    """One row per key column of staging: rows, distinct values, duplicated rows, empty values."""
+    return " union all ".join(
+        f"select {_fichier(c['table'])} as fichier, {_lit(c['colonne'])} as colonne, count(*) as lignes, "
+        f"count({c['champ']}) - count(distinct {c['champ']}) as doublons, "
+        f"count(*) - count({c['champ']}) as vides from main.{c['vue']}"
+        for c in reglages.cles)
+
+
+def sql_references(reglages: Reglages) -> str:
+    """One row per reference of staging: the values that exist in no row of the target view."""
+    return " union all ".join(
+        f"select {_fichier(r['table'])} as fichier, {_lit(r['colonne'])} as colonne, {_lit(r['cible'])} as cible, "
+        f"count(*) as lignes, count(*) filter (where t.{r['champ_cible']} is null) as orphelins "
+        f"from main.{r['vue']} as s left join main.{r['cible']} as t on s.{r['champ']} = t.{r['champ_cible']} "
+        f"where s.{r['champ']} is not null"
+        for r in reglages.references)
+
+
+def sql_dates(reglages: Reglages) -> str:
+    """One row per date column of staging: dates before the window or after the export date."""
+    parts = []
+    for d in reglages.fenetre_dates:
+        champ = d["champ"]
+        export = (f"coalesce((select date_export from raw._fichiers where table_export = {_lit(d['table'])}), "
+                  "current_date)")
+        if d.get("futur_permis"):
+            apres = "false"
+        elif d.get("futur_si"):
+            apres = f"{champ} > {export} and not coalesce({d['futur_si']}, false)"
+        else:
+            apres = f"{champ} > {export}"
+        avant = f"{champ} < {export} - interval {int(reglages.annees_avant_export)} year"
+        parts.append(
+            f"select {_fichier(d['table'])} as fichier, {_lit(d['colonne'])} as colonne, "
+            f"cast({export} as date) as date_export, count({champ}) as dates, "
+            f"count(*) filter (where {avant}) as avant_fenetre, count(*) filter (where {apres}) as apres_export, "
+            f"cast(min({champ}) filter (where {avant} or {apres}) as date) as premiere_hors_fenetre, "
+            f"cast(max({champ}) filter (where {avant} or {apres}) as date) as derniere_hors_fenetre "
+            f"from main.{d['vue']}")
+    return " union all ".join(parts)
+
+
+SQL_AGES = f"""
+select {_fichier('jeunes')} as fichier, 'date_naissance' as colonne, age, count(*) as nb_jeunes
+from (
+    select year(reference) - year(naissance_date)
+        - case when strftime(reference, '%m-%d') < strftime(naissance_date, '%m-%d') then 1 else 0 end as age
+    from (select naissance_date, coalesce(inscription_date, premier_accueil_date) as reference
+          from main.stg_imilo__jeunes)
+    where naissance_date is not null and reference is not null
+)
+group by all
+order by age
+"""
+
+SQL_VOLUMES = """
+with precedents as (
+    select v.table_export, arg_max(v.lignes_lues, v.date_export) as lignes_precedentes,
+           max(v.date_export) as date_precedente
+    from qualite.volumes_exports as v
+    join raw._fichiers as f on v.table_export = f.table_export and v.date_export < f.date_export
+    group by v.table_export
+)
+select f.table_export, f.fichier, f.date_export, f.lignes_lues as lignes, p.lignes_precedentes, p.date_precedente,
+       case when p.lignes_precedentes >= $lignes_min
+            then round(f.lignes_lues / p.lignes_precedentes - 1, 4) end as ecart
+from raw._fichiers as f
+left join precedents as p using (table_export)
+order by f.table_export
+"""
+
+
+def _regles_parts(reglages: Reglages) -> str:
+    lignes = ", ".join(f"({_lit(p)}, {_lit(n)}, {_lit(m) if m else 'null'})" for p, n, m in reglages.effectifs)
+    return f"regles(indicateur, effectif, modalite_effectif) as (values {lignes})"
+
+
+def sql_parts(reglages: Reglages) -> str:
+    """One row per share (unit pct) with a known headcount n: the nearest whole k and how far p is from 100·k/n
+    (100 when n is 0: a share of nobody has no value)."""
+    return f"""
+with {_regles_parts(reglages)},
+parts as (
+    select p.periode_debut, p.periode_fin, p.indicateur, p.modalite, p.valeur, n.valeur as effectif
+    from main.indicateurs as p
+    join regles as r using (indicateur)
+    join main.indicateurs as n
+        on n.periode_debut = p.periode_debut and n.periode_fin = p.periode_fin and n.indicateur = r.effectif
+        and case when r.modalite_effectif is null then n.modalite is null
+                 when r.modalite_effectif = '*' then n.modalite = p.modalite
+                 else n.modalite = r.modalite_effectif end
+    where p.unite = 'pct' and p.valeur is not null
+)
+select periode_debut, periode_fin, indicateur, coalesce(modalite, '') as modalite, valeur, effectif,
+       case when effectif > 0 then round(valeur * effectif / 100) end as k,
+       case when effectif > 0 then round(abs(valeur - 100 * round(valeur * effectif / 100) / effectif), 4)
+            else 100 end as ecart
+from parts
+order by all
+"""
+
+
+def sql_parts_non_verifiees(reglages: Reglages) -> str:
+    return (f"with {_regles_parts(reglages)} select distinct indicateur from main.indicateurs "
+            f"where unite = 'pct' and indicateur not in (select indicateur from regles) order by 1")
+
+
+# -- running a suite --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Controle:
     expectation: str
     explication: str
+    succes: bool
     colonne: str | None
     exemples: list
+    nb_inattendus: int | None = None
 
 
 @dataclass(frozen=True)
@@ -29,13 +218,30 @@ class ResultatSuite:
     suite: str
     succes: bool
     nb_expectations: int
-    echecs: list[Echec]
+    controles: list[Controle] = field(default_factory=list)
+
+    @property
+    def echecs(self) -> list[Controle]:
+        return [c for c in self.controles if not c.succes]
 
     def texte(self) -> str:
         if self.succes:
             return f"{self.suite} : {self.nb_expectations} contrôle(s) réussi(s)"
-        details = "; ".join(f"{e.explication} (exemples : {e.exemples})" for e in self.echecs)
+        details = "; ".join(f"{e.explication} — {', '.join(map(format_exemple, e.exemples[:5])) or 'sans exemple'}"
+                            for e in self.echecs)
         return f"{self.suite} : {len(self.echecs)} contrôle(s) en échec sur {self.nb_expectations} — {details}"
+
+
+def format_exemple(exemple) -> str:
+    """`fichier, colonne « c » (k : v, …)` for a row of a frame; the value itself otherwise."""
+    if not isinstance(exemple, dict):
+        return str(exemple)
+    reste = dict(exemple)
+    lieu = [str(reste.pop(k)) for k in ("fichier", "indicateur") if reste.get(k) is not None]
+    if reste.get("colonne") is not None:
+        lieu.append(f"colonne « {reste.pop('colonne')} »")
+    details = ", ".join(f"{k} : {v}" for k, v in reste.items() if v is not None and v != "")
+    return ", ".join(lieu) + (f" ({details})" if details else "")
 
 
 def load_suite_definition(name: str, directory: Path = EXPECTATIONS_DIR) -> dict:
@@ -53,7 +259,10 @@ def _batch_definition():
     return source.add_dataframe_asset("frame").add_batch_definition_whole_dataframe("frame")
 
 
-def validate(frame: pd.DataFrame, name: str, directory: Path = EXPECTATIONS_DIR) -> ResultatSuite:
+def validate(frame: pd.DataFrame, name: str, directory: Path = EXPECTATIONS_DIR,
+             parametres: dict[str, Any] | None = None) -> ResultatSuite:
+    """Runs the suite `name` on `frame`. A failed expectation quotes up to 5 rows by the suite's
+    `meta.colonnes_identifiantes` (file, column, indicator…) with the value at fault."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
@@ -62,18 +271,141 @@ def validate(frame: pd.DataFrame, name: str, directory: Path = EXPECTATIONS_DIR)
     for exp in definition["expectations"]:
         suite.add_expectation_configuration(
             ExpectationConfiguration(type=exp["type"], kwargs=exp["kwargs"], meta=exp.get("meta", {})))
-    result = _batch_definition().get_batch(batch_parameters={"dataframe": frame}).validate(suite)
-    echecs = [
-        Echec(
+    identifiants = [c for c in definition.get("meta", {}).get("colonnes_identifiantes", []) if c in frame.columns]
+    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": identifiants} if identifiants \
+        else {"result_format": "SUMMARY"}
+    result = _batch_definition().get_batch(batch_parameters={"dataframe": frame}).validate(
+        suite, result_format=result_format, expectation_parameters=parametres or {})
+    controles = []
+    for r in result.results:
+        details = r.result or {}
+        exemples = details.get("unexpected_index_list") or details.get("partial_unexpected_list") or []
+        if not exemples and not r.success and "observed_value" in details:
+            exemples = [details["observed_value"]]
+        controles.append(Controle(
             expectation=r.expectation_config.type,
             explication=r.expectation_config.meta.get("explication", r.expectation_config.type),
+            succes=bool(r.success),
             colonne=r.expectation_config.kwargs.get("column"),
-            exemples=[_plain(v) for v in (r.result or {}).get("partial_unexpected_list", [])[:5]],
-        )
-        for r in result.results if not r.success
-    ]
-    return ResultatSuite(definition["name"], bool(result.success), len(result.results), echecs)
+            exemples=[_plain(v) for v in exemples[:20]] if not r.success else [],
+            nb_inattendus=details.get("unexpected_count"),
+        ))
+    return ResultatSuite(definition["name"], bool(result.success), len(result.results), controles)
 
 
 def _plain(value):
-    return value.item() if hasattr(value, "item") else value
+    """JSON-able, readable values (numpy scalars, timestamps, floats without binary noise)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value == datetime(value.year, value.month, value.day) \
+            else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        return int(value) if value.is_integer() else round(value, 4)
+    return value
+
+
+# -- Data Docs ----------------------------------------------------------------------------------------
+
+DATA_DOCS = "data_docs"
+
+
+def ecrire_data_docs(run_dir: Path, entree: dict) -> Path:
+    """Adds (or replaces) one entry of the run's Data Docs — `run_dir/data_docs/<nom>.json` — and rewrites
+    `index.html` from every entry: a self-contained page (no CDN, readable offline). Returns index.html."""
+    dossier = Path(run_dir) / DATA_DOCS
+    dossier.mkdir(parents=True, exist_ok=True)
+    _atomic(dossier / f"{entree['nom']}.json", json.dumps(_plain(entree), ensure_ascii=False, indent=1))
+    entrees = []
+    for path in sorted(dossier.glob("*.json")):
+        try:
+            entrees.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError):
+            continue
+    index = dossier / "index.html"
+    _atomic(index, rendre_data_docs(Path(run_dir).name, entrees, (Path(run_dir) / "rejets.csv").exists()))
+    return index
+
+
+def entree_suite(nom: str, titre: str, niveau: str, resultat: ResultatSuite, lignes: int) -> dict:
+    return {"nom": nom, "titre": titre, "niveau": niveau, "succes": resultat.succes, "suite": resultat.suite,
+            "resume": resultat.texte(), "lignes_controlees": lignes,
+            "controles": [asdict(c) for c in resultat.controles]}
+
+
+def _atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+_ORDRE = {"ingestion": 0, "bloquant": 1, "avertissement": 2}
+_CSS = """
+body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:70rem;color:#222;padding:0 1rem}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
+table{border-collapse:collapse;width:100%;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.3rem .5rem;
+text-align:left;vertical-align:top}th{background:#f3f3f3}.ok{color:#176d2c}.ko{color:#b00020;font-weight:600}
+.warn{color:#a15c00;font-weight:600}code{font-size:.9em}.meta{color:#555}
+"""
+
+
+def _statut(entree: dict) -> tuple[str, str]:
+    if entree["succes"]:
+        return "ok", "réussi"
+    return ("warn", "avertissement") if entree["niveau"] == "avertissement" else ("ko", "échec")
+
+
+def _html(texte: str) -> str:
+    """Escaped, with `code` spans (the checks' titles are Markdown for the Dagster UI)."""
+    return re.sub(r"`([^`]*)`", r"<code>\1</code>", html.escape(str(texte)))
+
+
+def rendre_data_docs(run_id: str, entrees: list[dict], avec_rejets: bool) -> str:
+    e = _html
+    entrees = sorted(entrees, key=lambda x: (_ORDRE.get(x["niveau"], 9), x["nom"]))
+    lignes = [f"<!doctype html><html lang='fr'><meta charset='utf-8'><title>Contrôles de qualité — {e(run_id)}"
+              f"</title><style>{_CSS}</style><body><h1>Contrôles de qualité du run <code>{e(run_id)}</code></h1>",
+              "<p class='meta'>Great Expectations 1.x (suites <code>expectations/*.json</code>) et contrôles de "
+              "l'ingestion. Bloquant : un échec empêche toute publication. Avertissement : signalé, le run "
+              "continue.</p>"]
+    if avec_rejets:
+        lignes.append("<p>Lignes écartées à l'ingestion : <a href='../rejets.csv'>rejets.csv</a></p>")
+    lignes.append("<table><tr><th>contrôle</th><th>niveau</th><th>résultat</th><th>résumé</th></tr>")
+    for x in entrees:
+        classe, statut = _statut(x)
+        lignes.append(f"<tr><td><a href='#{e(x['nom'])}'>{e(x['titre'])}</a></td><td>{e(x['niveau'])}</td>"
+                      f"<td class='{classe}'>{statut}</td><td>{e(x.get('resume', ''))}</td></tr>")
+    lignes.append("</table>")
+    for x in entrees:
+        classe, statut = _statut(x)
+        lignes.append(f"<h2 id='{e(x['nom'])}'>{e(x['titre'])} — <span class='{classe}'>{statut}</span></h2>")
+        if x.get("suite"):
+            lignes.append(f"<p class='meta'>suite <code>{e(x['suite'])}</code>, "
+                          f"{x.get('lignes_controlees', 0)} ligne(s) contrôlée(s)</p>")
+        if x.get("controles"):
+            lignes.append("<table><tr><th>attente</th><th>résultat</th><th>exemples</th></tr>")
+            for c in x["controles"]:
+                ok = "<span class='ok'>oui</span>" if c["succes"] else f"<span class='{classe}'>non</span>"
+                exemples = "<br>".join(e(format_exemple(v)) for v in c.get("exemples") or [])
+                lignes.append(f"<tr><td>{e(c['explication'])}<br><code>{e(c['expectation'])}</code></td>"
+                              f"<td>{ok}</td><td>{exemples}</td></tr>")
+            lignes.append("</table>")
+        for titre, cle in (("Problèmes", "problemes"), ("Avertissements", "avertissements")):
+            if x.get(cle):
+                lignes.append(f"<p>{titre} :</p><ul>" + "".join(f"<li>{e(p)}</li>" for p in x[cle]) + "</ul>")
+        if x.get("tables"):
+            lignes.append("<table><tr><th>fichier</th><th>lignes lues</th><th>écartées</th><th>part</th></tr>")
+            for t in x["tables"]:
+                lignes.append(f"<tr><td>{e(t['fichier'])}</td><td>{t['lues']}</td><td>{t['rejetees']}</td>"
+                              f"<td>{e(t['part'])}</td></tr>")
+            lignes.append("</table>")
+    lignes.append("</body></html>")
+    return "\n".join(lignes)
