@@ -230,15 +230,18 @@ def test_the_asset_writes_the_tables_and_fails_on_a_bad_input(tmp_path, dossier,
     exports = dossier.parent
     milo = MiloSettings(milo_home=str(tmp_path / "home"), exports_dir=str(exports), out_dir=str(tmp_path / "out"))
     warehouse = tmp_path / "home" / "warehouse.duckdb"
-    resultat = dg.materialize([saisies_manuelles], resources={"milo": milo}, partition_key="2024-03-01")
+    with dg.instance_for_test() as instance:
+        resultat = dg.materialize([saisies_manuelles], resources={"milo": milo}, partition_key="2024-03-01",
+                                  instance=instance)
     assert resultat.success
     assert _tables(warehouse)["evenements"] == 27
     keys = {e.event_specific_data.materialization.asset_key.to_user_string()
             for e in resultat.get_asset_materialization_events()}
     assert keys == {f"saisies/{t}" for t in TABLES}
     _ecrire(dossier, "effectifs.yaml", "annee: 2024\nsalaries:\n  CDI: {femmes: -1}\n")
-    echec = dg.materialize([saisies_manuelles], resources={"milo": milo}, partition_key="2024-03-01",
-                           raise_on_error=False)
+    with dg.instance_for_test() as instance:
+        echec = dg.materialize([saisies_manuelles], resources={"milo": milo}, partition_key="2024-03-01",
+                               raise_on_error=False, instance=instance)
     assert not echec.success
     description = next(e for e in echec.all_events if e.is_step_failure).step_failure_data.user_failure_data
     assert "saisies/effectifs.yaml, ligne 3, champ « salaries.CDI.femmes » : effectif négatif" in \
