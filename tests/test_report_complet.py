@@ -206,7 +206,7 @@ def _lignes_annee(periode=ANNEE, echelle: float = 1.0) -> list[dict]:
 
 
 def _seed_dispositifs() -> list[dict]:
-    with open(ROOT.parent / "shared" / "seed" / "dispositifs_2024.csv", encoding="utf-8") as f:
+    with open(ROOT / "tests" / "fixtures" / "seed_2024" / "dispositifs_2024.csv", encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
 
