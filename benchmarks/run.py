@@ -170,7 +170,7 @@ def write_results(rows: list[dict], command: str) -> Path:
         "",
         f"Measured on {date.today().isoformat()}: {os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, "
         f"{platform.platform()}, Python {platform.python_version()}.",
-        f"Command: `{command}`",
+        f"Command: `{command}` ({date.today().isoformat()})",
         "",
         "Full annual run from the CLI (`milo-pipeline run --period 2024`: ingestion, dbt, quality checks, report, "
         "extracts, publication), synthetic exports (`python -m milo_pipeline.synthetic --youths N`). Stage times "
@@ -182,13 +182,28 @@ def write_results(rows: list[dict], command: str) -> Path:
         + " | CLI wall | peak RSS | floor | pipeline/floor | floor agrees |",
         "|---:|---:|" + "---:|" * len(STAGES) + "---:|---:|---:|---:|:---:|",
     ]
+    table = {}
     for r in rows:
         stages = " | ".join(f"{r['stages'].get(s, 0):.1f} s" for s in STAGES)
-        lines.append(f"| {r['youths']:,} | {r['events']:,} | {stages} | {r['wall']:.1f} s | "
-                     f"{r['peak'] / 1024**3:.2f} GiB | {r['floor']:.1f} s | {r['wall'] / r['floor']:.1f} | "
-                     f"{'yes' if r['agree'] else 'NO'} |")
+        table[r["youths"]] = (f"| {r['youths']:,} | {r['events']:,} | {stages} | {r['wall']:.1f} s | "
+                              f"{r['peak'] / 1024**3:.2f} GiB | {r['floor']:.1f} s | {r['wall'] / r['floor']:.1f} | "
+                              f"{'yes' if r['agree'] else 'NO'} |")
     path = HERE / "RESULTS.md"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # rows of the scales not measured this time are kept (the national scale is usually run on its own), and so
+    # are the commands that produced them and the hand-written part below the table ("## Findings" onwards)
+    notes = ""
+    if path.exists():
+        previous = path.read_text(encoding="utf-8")
+        for line in previous.splitlines():
+            cells = line.split("|")
+            if len(cells) > 2 and cells[1].strip().replace(",", "").isdigit():
+                table.setdefault(int(cells[1].strip().replace(",", "")), line)
+            elif line.startswith("Command") and command not in line:
+                lines.insert(3, line)
+        if "\n## " in previous:
+            notes = "\n" + previous[previous.index("\n## ") + 1:]
+    lines += [table[youths] for youths in sorted(table)]
+    path.write_text("\n".join(lines) + "\n" + notes, encoding="utf-8")
     return path
 
 
