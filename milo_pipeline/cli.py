@@ -13,6 +13,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from .instance import sqlite_sans_fsync_par_evenement
 from .lib.periods import Periode, parse_period, partition_keys
 
 EXIT_OK, EXIT_ECHEC, EXIT_USAGE = 0, 1, 2
@@ -31,6 +32,7 @@ def _prepare_dagster_home(milo_home: Path) -> None:
     # asset carrying the range instead; the materializations stay one per month. Trade-off (Dagster's): if the
     # run fails, the UI shows its months as missing rather than failed (the run itself is marked failed).
     os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
+    sqlite_sans_fsync_par_evenement()
 
 
 def run_pipeline(exports: Path, periode: Periode, out: Path, milo_home: Path) -> int:

@@ -196,3 +196,22 @@ def test_usage_errors_exit_2(tmp_path):
     result = run_cli(["run", "--exports", str(tmp_path), "--period", "2024-13", "--out", str(tmp_path / "o")],
                      tmp_path)
     assert result.returncode == 2 and "période invalide" in result.stderr
+
+
+def test_a_second_run_of_the_installation_reuses_the_dbt_parse(good_run):
+    """dbt's parse state is kept per MILO_HOME; another period changes only the environment variable read by
+    int_periodes, so the next run parses that file alone (dbt says why when it cannot)."""
+    root, _, _ = good_run
+    home = root / "home"
+    assert (home / "dbt" / "partial_parse.msgpack").is_file()
+    assert not list((home / "dbt").glob("run-*"))  # each run's dbt target is removed
+    result = run_cli(["run", "--exports", str(root / "exports"), "--period", "2024-03", "--out",
+                      str(root / "out_mars")], home)
+    assert result.returncode == 0, result.stdout + result.stderr
+    log = (home / "logs" / "dernier_run.log").read_text(encoding="utf-8")
+    assert "Unable to do partial parsing" not in log
+    rows = read_csv(root / "out_mars" / "indicateurs.csv")
+    # first welcomes: J01 and J02 on 10/03/2024 (J04's is on 31/12): 2 in March, 2 from January to March
+    pa = {(debut, fin): valeur for debut, fin, indicateur, modalite, valeur, _ in rows
+          if indicateur == "pa_nb_jeunes" and not modalite}
+    assert pa == {("2024-03-01", "2024-03-31"): "2", ("2024-01-01", "2024-03-31"): "2"}

@@ -1,16 +1,31 @@
-{#- One row per period of the `periodes` var (list of {debut, fin}, both days included).
-    Duplicates collapse: in January the month and the year to date are the same period. -#}
-{%- set periodes = var('periodes') -%}
-{%- if periodes is string or periodes is mapping or periodes | length == 0 -%}
+{#- One row per requested period (list of {debut, fin}, both days included). Duplicates collapse: in January
+    the month and the year to date are the same period.
+    The periods come from `--vars '{"periodes": [...]}'` (by hand, dbt unit tests) or else from the environment
+    variable MILO_PERIODES (the same list in JSON), which the Dagster asset sets. An environment variable, unlike
+    --vars, keeps dbt's partial parsing: only this file is parsed again when the periods change. -#}
+{%- set periodes = var('periodes', none) -%}
+{%- if periodes is none -%}
+    {%- set texte = env_var('MILO_PERIODES', '') -%}
+    {%- if not texte and not execute -%}
+        {#- parsing (dbt parse, or a run's partial parse): nothing to check yet -#}
+        {%- set texte = '[]' -%}
+    {%- elif not texte -%}
+        {{ exceptions.raise_compiler_error(
+            "Aucune période demandée : passer --vars '{\"periodes\": [{\"debut\": \"2024-01-01\", "
+            ~ "\"fin\": \"2024-12-31\"}]}' ou la variable d'environnement MILO_PERIODES (même liste en JSON).") }}
+    {%- endif -%}
+    {%- set periodes = fromjson(texte) -%}
+{%- endif -%}
+{%- if execute and (periodes is string or periodes is mapping or periodes | length == 0) -%}
     {{ exceptions.raise_compiler_error(
-        "La variable dbt `periodes` doit être une liste non vide de {debut: AAAA-MM-JJ, fin: AAAA-MM-JJ} ; reçu : "
+        "Les périodes demandées (`periodes`) doivent être une liste non vide de {debut: AAAA-MM-JJ, fin: AAAA-MM-JJ} ; reçu : "
         ~ periodes) }}
 {%- endif -%}
 {%- for periode in periodes -%}
     {%- if periode.debut is not defined or periode.fin is not defined
         or (periode.debut | string) > (periode.fin | string) -%}
         {{ exceptions.raise_compiler_error(
-            "Période invalide dans la variable dbt `periodes` (attendu {debut: AAAA-MM-JJ, fin: AAAA-MM-JJ} avec debut ≤ fin) : "
+            "Période invalide dans `periodes` (attendu {debut: AAAA-MM-JJ, fin: AAAA-MM-JJ} avec debut ≤ fin) : "
             ~ periode) }}
     {%- endif -%}
 {%- endfor -%}
