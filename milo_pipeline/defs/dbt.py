@@ -31,8 +31,9 @@ def dbt_periodes(context: dg.AssetExecutionContext) -> list[dict[str, str]]:
 
 
 def prechauffer_imports() -> None:
-    """Import now what the next steps import (Great Expectations ≈3.5 s, WeasyPrint ≈1 s): called once dbt
-    works in its own process, on the other core, these imports cost nothing to the run's wall time."""
+    """Import now what the next steps import: WeasyPrint (≈1 s) for the report, and Great Expectations (≈3 s)
+    unless the volume check already did. Called once dbt works in its own process, on the other core, these
+    imports add nothing to the run's wall time."""
     import great_expectations  # noqa: F401
     import weasyprint  # noqa: F401
 
