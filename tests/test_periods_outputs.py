@@ -70,3 +70,20 @@ def test_publish_moves_a_staging_tree_into_place(tmp_path):
     assert [p.relative_to(out).as_posix() for p in published] == ["extraits/caf/caf.csv", "indicateurs.csv"]
     assert (out / "indicateurs.csv").read_bytes() == b"new" and (out / "autre.pdf").read_bytes() == b"kept"
     assert sorted(p.name for p in out.rglob("*")) == ["autre.pdf", "caf", "caf.csv", "extraits", "indicateurs.csv"]
+
+
+def test_publish_failing_midway_leaves_every_previous_output(tmp_path):
+    """The second file cannot be written (its temporary name is taken by a folder): nothing is replaced, not
+    even the first file, and no temporary file is left."""
+    staging, out = tmp_path / "staging", tmp_path / "out"
+    staging.mkdir()
+    (staging / "a.csv").write_bytes(b"new a")
+    (staging / "b.pdf").write_bytes(b"new b")
+    out.mkdir()
+    (out / "a.csv").write_bytes(b"old a")
+    (out / "b.pdf").write_bytes(b"old b")
+    (out / ".b.pdf.tmp").mkdir()
+    with pytest.raises(OSError):
+        publish(staging, out)
+    assert (out / "a.csv").read_bytes() == b"old a" and (out / "b.pdf").read_bytes() == b"old b"
+    assert sorted(p.name for p in out.iterdir()) == [".b.pdf.tmp", "a.csv", "b.pdf"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import shutil
 from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -51,8 +52,24 @@ def write_atomic(path: Path, data: bytes) -> Path:
 
 
 def publish(staging: Path, out: Path) -> list[Path]:
-    """Move every file of a run's staging folder into `out` (same relative paths), each atomically."""
-    published = []
-    for source in sorted(p for p in Path(staging).rglob("*") if p.is_file()):
-        published.append(write_atomic(Path(out) / source.relative_to(staging), source.read_bytes()))
-    return published
+    """Copy every file of a run's staging folder into `out` (same relative paths) in two phases: first each
+    file beside its destination under a temporary name, then, once all are written, each renamed over the
+    previous one. A failure while copying (a full disk) removes the temporary files and leaves every previous
+    output as it was; only the renames, which do not write data, remain between two whole sets."""
+    staging, out = Path(staging), Path(out)
+    prets: list[tuple[Path, Path]] = []
+    try:
+        for source in sorted(p for p in staging.rglob("*") if p.is_file()):
+            dest = out / source.relative_to(staging)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            tmp = dest.with_name(f".{dest.name}.tmp")
+            prets.append((tmp, dest))
+            shutil.copyfile(source, tmp)
+    except OSError:
+        for tmp, _ in prets:
+            if tmp.is_file():
+                tmp.unlink()
+        raise
+    for tmp, dest in prets:
+        os.replace(tmp, dest)
+    return [dest for _, dest in prets]
