@@ -93,7 +93,8 @@ def rapport_activite(context: dg.AssetExecutionContext, milo: MiloSettings) -> d
 @dg.asset(
     deps=[indicateurs_fichier, rapport_activite, *EXTRAITS], kinds={"folder"}, **OUTPUT_ASSET,
     description="Publie ensemble les sorties du run dans le dossier de sortie, seulement si tout ce qui précède "
-                "a réussi (contrôles bloquants compris). Chaque fichier est remplacé de façon atomique.",
+                "a réussi (contrôles bloquants compris). Tous les fichiers sont d'abord écrits sous un nom "
+                "provisoire, puis renommés : une écriture qui échoue ne remplace aucune sortie précédente.",
 )
 def publication(context: dg.AssetExecutionContext, milo: MiloSettings) -> dg.MaterializeResult:
     published = publish(milo.staging(context.run_id), milo.out)
