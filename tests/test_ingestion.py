@@ -165,3 +165,24 @@ def test_bad_boolean(exports, tmp_path):
     path.write_text(path.read_text().replace("Maraude;Oui", "Maraude;Peut-être"), encoding="utf-8")
     (message,) = _problemes(exports, tmp_path)
     assert message.startswith("reperage_2025-01-15.csv, ligne 2, colonne « repere » : valeur attendue : Oui ou Non")
+
+
+def test_a_large_file_keeps_its_order_and_line_numbers(exports, tmp_path):
+    """DuckDB reads and types a large file on every core, without numbering its rows: a row's line number is its
+    position. The rows must reach the warehouse in the order of the file, and a rejected row be reported on its
+    own line and left out — wherever it is in the file."""
+    n = 300_000  # ~24 MB: read in parallel (a smaller file is read by one thread, in order whatever the plan)
+    mauvaises = {2 + 1_000, 2 + 150_000, 2 + n - 10}  # line numbers (1 = header)
+    lignes = ["id_evenement;id_jeune;date_evenement;nature;statut;conseiller;site"]
+    for i in range(n):
+        statut = "Excusé" if i + 2 in mauvaises else "Présent"
+        lignes.append(f"E{i:07d};J0{i % 8 + 1};2024-05-02 10:00:00;Atelier;{statut};Conseiller {i % 13};Besançon Midol")
+    (exports / "evenements_2025-01-15.csv").write_text("\n".join(lignes) + "\n", encoding="utf-8")
+    home = tmp_path / "home"
+    resultat = ingest_exports(exports, home / "warehouse.duckdb", home, rapport_rejets=home / "rejets.csv",
+                              seuil_rejets=0.5)
+    assert resultat.lues["evenements"] == n and resultat.rejetees["evenements"] == len(mauvaises)
+    rapport = (home / "rejets.csv").read_text(encoding="utf-8").splitlines()
+    assert [r.split(",")[1:4] for r in rapport[1:]] == [[str(ligne), "statut", "Excusé"] for ligne in sorted(mauvaises)]
+    gardees = [f"E{i:07d}" for i in range(n) if i + 2 not in mauvaises]
+    assert [i for (i,) in query(tmp_path, "select id_evenement from raw.evenements")] == gardees

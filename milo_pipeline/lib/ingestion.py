@@ -18,6 +18,7 @@ sure a rejected value echoed in a report is not one of them. Ids are replaced by
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import tempfile
@@ -33,16 +34,15 @@ from .pseudonymisation import hmac_sql, load_key, padded_keys
 from .readers import (
     EncodageIllisible,
     FichierExport,
-    detect_encoding,
+    analyse_csv,
     detect_separator,
     find_exports,
-    interior_blank_lines,
-    mixed_line_endings,
     read_header_line,
     sha256_file,
     split_header,
     transcode_to_utf8,
 )
+from .warehouse import appliquer_limites
 
 CONTRACT = Path(__file__).resolve().parent.parent / "config" / "exports.yaml"
 
@@ -92,21 +92,36 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def typed_sql(colonne: Colonne, ref: str | None) -> str:
-    """The SQL giving the typed value of a column from its text cell `ref` (NULL if absent)."""
+def date_sql(v: str) -> str:
+    """SQL: `try_strptime(v, DATE_FORMATS)`, fast. A value is parsed first with the one format its shape points
+    to (a `/`, its length, a `T`): a failed try_strptime is costly and the list tries its formats in order. At most
+    one format of the list reads a given text (each has its own separators and number of fields), so a value the
+    guessed format reads gets the list's result; any other goes through the whole list."""
+    fr = (f"CASE WHEN strlen({v}) <= 10 THEN try_strptime({v}, '%d/%m/%Y') "
+          f"WHEN strlen({v}) <= 16 THEN try_strptime({v}, '%d/%m/%Y %H:%M') "
+          f"ELSE try_strptime({v}, '%d/%m/%Y %H:%M:%S') END")
+    iso = (f"CASE WHEN strlen({v}) <= 10 THEN try_strptime({v}, '%Y-%m-%d') "
+           f"WHEN strlen({v}) <= 16 THEN try_strptime({v}, '%Y-%m-%d %H:%M') "
+           f"WHEN {v}[11] = 'T' THEN try_strptime({v}, '%Y-%m-%dT%H:%M:%S') "
+           f"ELSE try_strptime({v}, '%Y-%m-%d %H:%M:%S') END")
+    return f"coalesce(CASE WHEN contains({v}, '/') THEN {fr} ELSE {iso} END, try_strptime({v}, {_FORMATS_SQL}))"
+
+
+def typed_sql(colonne: Colonne, v: str | None) -> str:
+    """The SQL giving the typed value of a column from its text `v`, trimmed and NULL if empty (`v` None: the
+    column is absent from the file)."""
     sql_type = SQL_TYPES[colonne.type]
-    if ref is None:
+    if v is None:
         return f"NULL::{sql_type}"
-    v = f"nullif(trim({ref}), '')"
     match colonne.type:
         case "id_jeune":
             return hmac_sql(v)
         case "texte" | "code":
             return v
         case "date":
-            return f"try_strptime({v}, {_FORMATS_SQL})::DATE"
+            return f"{date_sql(v)}::DATE"
         case "horodatage":
-            return f"try_strptime({v}, {_FORMATS_SQL})"
+            return date_sql(v)
         case "booleen":
             return f"CASE lower({v}) WHEN 'oui' THEN true WHEN 'non' THEN false END"
         case "decimal":
@@ -213,46 +228,56 @@ def _vide(table: Table, path: Path, message: str) -> ExportsInvalides:
     return ExportsInvalides([Probleme(path.name, message)], resume=[f"{path.name} : en-tête attendu : {attendu}"])
 
 
+@dataclass(frozen=True)
+class _Source:
+    sql: str  # SELECT of the rows (c0, c1…), in the order of the file
+    sequentielle: str | None = None  # the same CSV read by one thread, to name its first malformed line
+
+
 class _Lecteur:
-    """Reads each export into a temp table `typ_<table>` of the in-memory connection: its line number
-    `_ligne` (1 = header), the typed warehouse columns (ids hashed) and `_rejets`, the list of the row's
-    cells that break a rule — {colonne, valeur (as it may be echoed), motif} — NULL for a good row.
-    Personal-data columns are read (to keep them out of the echoed values) but never stored."""
+    """Reads each export into a temp table `lu_<table>`: one row per data row of the file, in its order, so that
+    the line number is the row's position (`rowid + 2`, 1 = header): the typed warehouse columns (ids hashed),
+    `_rejets`, the list of the row's cells that break a rule — {colonne, valeur (as it may be echoed), motif} —
+    NULL for a good row, `_vide` (a row of empty cells: no data) and `_ecartee` (set when the row is quarantined).
+    The view `typ_<table>` shows its data rows with their line number `_ligne`. Reading in file order without
+    numbering the rows lets DuckDB read and type a file on every core. Personal-data columns are read (to keep
+    them out of the echoed values) but never stored."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, tmpdir: Path, params: dict):
         self.con = con
         self.tmpdir = tmpdir
         self.params = params
 
-    def ouvrir(self, table: Table, path: Path) -> tuple[FichierExport, list[str], str]:
-        """The file's description, its header cells and the SQL of its rows (`_ligne`, c0, c1…)."""
-        sha = sha256_file(path)
+    def ouvrir(self, table: Table, path: Path) -> tuple[FichierExport, list[str], _Source]:
+        """The file's description, its header cells and the SQL of its rows (c0, c1…)."""
         if path.stat().st_size == 0:
             raise _vide(table, path, "fichier vide")
         if path.suffix.lower() == ".xlsx":
-            return self._xlsx(table, path, sha)
-        return self._csv(table, path, sha)
+            return self._xlsx(table, path, sha256_file(path))
+        return self._csv(table, path)
 
-    def _csv(self, table: Table, path: Path, sha: str) -> tuple[FichierExport, list[str], str]:
+    def _csv(self, table: Table, path: Path) -> tuple[FichierExport, list[str], _Source]:
         try:
-            encodage = detect_encoding(path)
+            analyse = analyse_csv(path)
         except EncodageIllisible as exc:
             raise ExportsInvalides([Probleme(path.name, exc.raison, ligne=exc.ligne)]) from None
+        encodage = analyse.encodage
         entete = read_header_line(path, encodage)
         if not entete.strip():
             raise _vide(table, path, "fichier vide (pas de ligne d'en-tête)")
         separateur = detect_separator(entete, table)
         cellules = split_header(entete, separateur)
-        vide = separateur * (len(cellules) - 1) if interior_blank_lines(path) else None
-        copie = encodage == "cp1252" or vide is not None or mixed_line_endings(path)
+        vide = separateur * (len(cellules) - 1) if analyse.lignes_vides else None
+        copie = encodage == "cp1252" or vide is not None or analyse.fins_melangees
         lu = transcode_to_utf8(path, encodage, self.tmpdir / f"{table.nom}.csv", vide) if copie else path
         colonnes = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(cellules)))
-        source = (f"SELECT ordinality + 1 AS _ligne, * EXCLUDE (ordinality) FROM read_csv({_literal(str(lu))}, "
-                  f"header=true, delim={_literal(separateur)}, quote='\"', escape='\"', auto_detect=false, "
-                  f"columns={{{colonnes}}}) WITH ORDINALITY")
-        return FichierExport(table.nom, path, sha, "csv", encodage, separateur), cellules, source
+        options = (f"header=true, delim={_literal(separateur)}, quote='\"', escape='\"', auto_detect=false, "
+                   f"columns={{{colonnes}}}")
+        source = _Source(f"SELECT * FROM read_csv({_literal(str(lu))}, {options})",
+                         f"SELECT * FROM read_csv({_literal(str(lu))}, {options}, parallel=false)")
+        return FichierExport(table.nom, path, analyse.sha256, "csv", encodage, separateur), cellules, source
 
-    def _xlsx(self, table: Table, path: Path, sha: str) -> tuple[FichierExport, list[str], str]:
+    def _xlsx(self, table: Table, path: Path, sha: str) -> tuple[FichierExport, list[str], _Source]:
         import pandas as pd
 
         try:
@@ -264,44 +289,80 @@ class _Lecteur:
             raise _vide(table, path, "fichier vide (pas de ligne d'en-tête)")
         frame.columns = [f"c{i}" for i in range(len(cellules))]
         frame = frame.astype(object).where(frame.notna(), None)
-        frame.insert(0, "_ligne", range(2, len(frame) + 2))
         self.con.register(f"xlsx_{table.nom}", frame)
-        return FichierExport(table.nom, path, sha, "xlsx"), cellules, f"SELECT * FROM xlsx_{table.nom}"
+        return FichierExport(table.nom, path, sha, "xlsx"), cellules, _Source(f"SELECT * FROM xlsx_{table.nom}")
 
     def charger(self, table: Table, fichier: FichierExport, refs: dict[str, str], autres: list[str],
-                source: str) -> int:
-        """Creates typ_<table>; returns its number of rows. `autres`: refs of the personal and unknown columns."""
+                source: _Source) -> int:
+        """Creates lu_<table> and typ_<table>; returns the number of data rows. `autres`: refs of the personal
+        and unknown columns.
+
+        One pass over the file, each step selecting only what the next one needs: the cells trimmed once, then
+        typed, then checked; the echoed values of a rejected cell (and the list of the row's personal cells they
+        are compared with) are computed for rejected rows only."""
         colonnes = [c for c in table.colonnes_entrepot if c.nom in refs]
-        textes = "".join(f", nullif(trim({refs[c.nom]}), '') AS {_ident('v_' + c.nom)}" for c in colonnes)
-        liste = "[" + ", ".join(f"nullif(trim({r}), '')" for r in autres) + "]::VARCHAR[]"
+        v = {c.nom: _ident("v_" + c.nom) for c in colonnes}
+        motif = {c.nom: _ident("_motif_" + c.nom) for c in colonnes}
+        noms = [c.nom for c in table.colonnes_entrepot]
+        portes = [*v.values(), *autres]  # what each step carries to the next
         # a row of empty cells (a blank line, an empty spreadsheet row) is no data: skipped, not rejected
-        non_vide = "coalesce(" + ", ".join(f"nullif(trim({r}), '')" for r in [*refs.values(), *autres]) + \
-            ") IS NOT NULL"
-        types = ", ".join(f"{typed_sql(c, _ident('v_' + c.nom) if c.nom in refs else None)} AS {c.nom}"
-                          for c in table.colonnes_entrepot)
-        motifs, cellules_rejetees = [], []
+        textes = [f"nullif(trim({refs[c.nom]}), '') AS {v[c.nom]}" for c in colonnes]
+        vide = "coalesce(" + ", ".join([*v.values(), *(f"nullif(trim({r}), '')" for r in autres)]) + ") IS NULL"
+        cellules = f"SELECT {', '.join([*textes, *autres])}, {vide} AS _vide FROM ({source.sql})"
+        types = ", ".join(f"{typed_sql(c, v.get(c.nom))} AS {c.nom}" for c in table.colonnes_entrepot)
+        motifs = "".join(f", {motifs_sql(c, v[c.nom], c.nom)} AS {motif[c.nom]}" for c in colonnes)
+        # the personal and unknown cells of the row, that an echoed value must not be nor contain
+        liste = "[" + ", ".join(f"nullif(trim({r}), '')" for r in autres) + "]::VARCHAR[]"
+        personnelles = f"list_filter({liste}, lambda p: p IS NOT NULL)"
+        cellules_rejetees = []
         for c in colonnes:
-            v, motif = _ident("v_" + c.nom), _ident("_motif_" + c.nom)
-            valeur = c.nom if c.is_id else ("NULL::VARCHAR" if c.sensible else echo_sql(v, "_autres"))
-            motifs.append(f", {motifs_sql(c, v, c.nom)} AS {motif}")
-            cellules_rejetees.append((motif, f"{{'colonne': {_literal(c.nom)}, 'valeur': {valeur}, 'motif': {motif}}}"))
+            valeur = c.nom if c.is_id else ("NULL::VARCHAR" if c.sensible else echo_sql(v[c.nom], personnelles))
+            cellules_rejetees.append(f"{{'colonne': {_literal(c.nom)}, 'valeur': {valeur}, 'motif': {motif[c.nom]}}}")
         # the rejected cells of a row as one list (NULL for a good row: nothing stored per checked column)
-        rejets = (f"CASE WHEN coalesce({', '.join(m for m, _ in cellules_rejetees)}) IS NOT NULL THEN "
-                  f"list_filter([{', '.join(x for _, x in cellules_rejetees)}], lambda r: r.motif IS NOT NULL) END"
-                  if cellules_rejetees else "NULL")
-        sql = (f"CREATE TEMP TABLE typ_{table.nom} AS "
-               f"WITH src AS ({source}), "
-               f"cellules AS (SELECT _ligne, list_filter({liste}, lambda p: p IS NOT NULL) AS _autres{textes} "
-               f"FROM src WHERE {non_vide}), "
-               f"types AS (SELECT *, {types} FROM cellules), "
-               f"motifs AS (SELECT *{''.join(motifs)} FROM types) "
-               f"SELECT _ligne, {', '.join(c.nom for c in table.colonnes_entrepot)}, {rejets} AS _rejets FROM motifs")
+        rejets = (f"CASE WHEN coalesce({', '.join(motif.values())}) IS NOT NULL THEN "
+                  f"list_filter([{', '.join(cellules_rejetees)}], lambda r: r.motif IS NOT NULL) END"
+                  if colonnes else "NULL")
+        sql = (f"CREATE TEMP TABLE lu_{table.nom} AS "
+               f"SELECT {', '.join(noms)}, {rejets} AS _rejets, _vide, false AS _ecartee FROM ("
+               f"SELECT {', '.join(noms)}{motifs}, {', '.join([*portes, '_vide'])} FROM ("
+               f"SELECT {types}, {', '.join([*portes, '_vide'])} FROM ({cellules})))")
         params = self.params if "$ipad" in sql else {}
         try:
-            self.con.execute(sql, params)
+            _en_ordre(self.con, sql, params)
         except duckdb.Error as exc:
-            raise ExportsInvalides([_csv_error(fichier.path.name, exc)]) from None
+            raise ExportsInvalides([_csv_error(fichier.path.name, self._erreur(source, exc))]) from None
+        self.con.execute(f"CREATE TEMP VIEW typ_{table.nom} AS SELECT rowid + 2 AS _ligne, {', '.join(noms)}, "
+                         f"_rejets FROM lu_{table.nom} WHERE NOT _vide")
         return self.con.execute(f"SELECT count(*) FROM typ_{table.nom}").fetchall()[0][0]
+
+    def _erreur(self, source: _Source, exc: duckdb.Error) -> duckdb.Error:
+        """The error of a CSV file read by one thread: with several malformed lines, the first one of the file
+        (a parallel read may meet another one first)."""
+        if source.sequentielle is None:
+            return exc
+        try:
+            self.con.execute(f"SELECT count(*) FROM ({source.sequentielle})").fetchall()
+        except duckdb.Error as sequentielle:
+            return sequentielle
+        return exc
+
+
+_OPERATEURS_ORDONNES = {"PROJECTION", "FILTER", "READ_CSV", "PANDAS_SCAN", "TABLE_SCAN", "SEQ_SCAN"}
+
+
+def _en_ordre(con, sql: str, params: dict | None = None) -> None:
+    """Runs a CREATE TABLE … AS whose rows must keep the order of its source: DuckDB's plan must insert them in
+    that order (BATCH_CREATE_TABLE_AS) and read them through scans, projections and filters only — a join or a
+    sort would reorder them, and the line numbers would be wrong. Checked on the plan, before running."""
+    plan = json.loads(con.execute(f"EXPLAIN (FORMAT json) {sql}", params or {}).fetchall()[0][1])[0]
+
+    def operateurs(noeud: dict) -> list[str]:
+        return [noeud["name"], *(n for enfant in noeud["children"] for n in operateurs(enfant))]
+
+    racine, *autres = operateurs(plan)
+    if racine != "BATCH_CREATE_TABLE_AS" or set(autres) - _OPERATEURS_ORDONNES:
+        raise RuntimeError(f"DuckDB ne garantit pas l'ordre des lignes de ce plan : {racine} ← {', '.join(autres)}")
+    con.execute(sql, params or {})
 
 
 def _doublons(con, table: Table, fichier: str) -> list[Probleme]:
@@ -377,6 +438,11 @@ def ingest_exports(folder: Path, warehouse: Path, milo_home: Path, contract_path
     # in memory: personal data is never selected into a table; what may spill to disk (DuckDB's temp
     # directory, removed at the end) holds typed values and pseudonyms only
     con = duckdb.connect()
+    appliquer_limites(con)  # above its memory limit, DuckDB spills to its temp directory instead of growing
+    # the line numbers are the rows' positions (lu_<table>): insertion order kept, and no rewriting of a
+    # vocabulary check `x IN ('a', 'b', …)` into a join, which would not keep it
+    con.execute("SET preserve_insertion_order = true")
+    con.execute("SET disabled_optimizers = 'in_clause'")
     fichiers: dict[str, FichierExport] = {}
     refs_tables: dict[str, dict[str, str]] = {}
     lues: dict[str, int] = {}
@@ -458,6 +524,9 @@ def _ecrire_rejets(con, tables: dict[str, Table], fichiers: dict[str, FichierExp
 
 def _write(con, warehouse: Path, tables: dict[str, Table], fichiers: dict[str, FichierExport],
            lues: dict[str, int], rejetees: dict[str, int]) -> dict[str, int]:
+    for nom in tables:
+        if rejetees[nom]:
+            con.execute(f"UPDATE lu_{nom} SET _ecartee = true WHERE rowid + 2 IN (SELECT ligne FROM rej_{nom})")
     Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
     con.execute("ATTACH $path AS wh", {"path": str(warehouse)})
     lignes = {}
@@ -466,9 +535,10 @@ def _write(con, warehouse: Path, tables: dict[str, Table], fichiers: dict[str, F
         con.execute("BEGIN TRANSACTION")
         con.execute("CREATE SCHEMA IF NOT EXISTS wh.raw")
         for nom, table in tables.items():
+            # the rows in the order of the file: lu_<table> keeps it, a filter keeps it (a join would not)
             colonnes = ", ".join(c.nom for c in table.colonnes_entrepot)
-            con.execute(f"CREATE OR REPLACE TABLE wh.raw.{nom} AS SELECT {colonnes} FROM typ_{nom} "
-                        f"WHERE _ligne NOT IN (SELECT ligne FROM rej_{nom}) ORDER BY _ligne")
+            _en_ordre(con, f"CREATE OR REPLACE TABLE wh.raw.{nom} AS SELECT {colonnes} FROM lu_{nom} "
+                      "WHERE NOT _vide AND NOT _ecartee")
             lignes[nom] = con.execute(f"SELECT count(*) FROM wh.raw.{nom}").fetchall()[0][0]
         rows = [(f.table, f.path.name, f.sha256, f.format, f.encodage, f.separateur, lignes[f.table],
                  _date_in_name(f.path.name) or aujourd_hui, lues[f.table], rejetees[f.table])
