@@ -22,6 +22,7 @@ import json
 import re
 import shutil
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -243,10 +244,12 @@ class _Lecteur:
     numbering the rows lets DuckDB read and type a file on every core. Personal-data columns are read (to keep
     them out of the echoed values) but never stored."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, tmpdir: Path, params: dict):
+    def __init__(self, con: duckdb.DuckDBPyConnection, tmpdir: Path, params: dict,
+                 analyses: dict[Path, Future] | None = None):
         self.con = con
         self.tmpdir = tmpdir
         self.params = params
+        self.analyses = analyses or {}  # analyse_csv of each CSV file, run ahead by a thread
 
     def ouvrir(self, table: Table, path: Path) -> tuple[FichierExport, list[str], _Source]:
         """The file's description, its header cells and the SQL of its rows (c0, c1…)."""
@@ -258,7 +261,7 @@ class _Lecteur:
 
     def _csv(self, table: Table, path: Path) -> tuple[FichierExport, list[str], _Source]:
         try:
-            analyse = analyse_csv(path)
+            analyse = self.analyses.pop(path).result() if path in self.analyses else analyse_csv(path)
         except EncodageIllisible as exc:
             raise ExportsInvalides([Probleme(path.name, exc.raison, ligne=exc.ligne)]) from None
         encodage = analyse.encodage
@@ -450,35 +453,44 @@ def ingest_exports(folder: Path, warehouse: Path, milo_home: Path, contract_path
     resume: list[str] = []
     with tempfile.TemporaryDirectory(prefix="milo-ingestion-") as tmp:
         con.execute("SET temp_directory = $dir", {"dir": str(Path(tmp) / "duckdb")})
-        lecteur = _Lecteur(con, Path(tmp), {"ipad": ipad, "opad": opad})
-        for nom in ordre_references(tables):
-            if nom not in paths:
-                continue
-            table, path = tables[nom], paths[nom]
-            try:
-                fichier, cellules, source = lecteur.ouvrir(table, path)
-            except ExportsInvalides as exc:
-                problemes += exc.problemes
-                resume += exc.resume
-                continue
-            archive(path, fichier.sha256, Path(milo_home) / "archive")
-            fichiers[nom] = fichier
-            refs, erreurs, extras = map_header(cellules, table, path.name)
-            avertissements += extras
-            if erreurs:
-                problemes += erreurs
-                continue
-            mappees = {refs[c.nom] for c in table.colonnes_entrepot if c.nom in refs}
-            autres = [f"c{i}" for i in range(len(cellules)) if f"c{i}" not in mappees]
-            try:
-                lues[nom] = lecteur.charger(table, fichier, refs, autres, source)
-            except ExportsInvalides as exc:
-                problemes += exc.problemes
-                continue
-            refs_tables[nom] = refs
-            if lues[nom] == 0 and not table.peut_etre_vide:
-                problemes.append(Probleme(path.name, "fichier vide : aucune ligne de données sous l'en-tête"))
-            problemes += _doublons(con, table, path.name)
+        # while DuckDB reads a file, a thread reads the next CSV files (analyse_csv: pure Python, whose hashing and
+        # reads release the GIL) and another one archives the files already opened (a kernel copy)
+        with (ThreadPoolExecutor(1, thread_name_prefix="analyse") as analyste,
+              ThreadPoolExecutor(1, thread_name_prefix="archive") as archiviste):
+            analyses = {paths[nom]: analyste.submit(analyse_csv, paths[nom]) for nom in ordre_references(tables)
+                        if nom in paths and paths[nom].suffix.lower() == ".csv" and paths[nom].stat().st_size > 0}
+            lecteur = _Lecteur(con, Path(tmp), {"ipad": ipad, "opad": opad}, analyses)
+            archivages = []
+            for nom in ordre_references(tables):
+                if nom not in paths:
+                    continue
+                table, path = tables[nom], paths[nom]
+                try:
+                    fichier, cellules, source = lecteur.ouvrir(table, path)
+                except ExportsInvalides as exc:
+                    problemes += exc.problemes
+                    resume += exc.resume
+                    continue
+                archivages.append(archiviste.submit(archive, path, fichier.sha256, Path(milo_home) / "archive"))
+                fichiers[nom] = fichier
+                refs, erreurs, extras = map_header(cellules, table, path.name)
+                avertissements += extras
+                if erreurs:
+                    problemes += erreurs
+                    continue
+                mappees = {refs[c.nom] for c in table.colonnes_entrepot if c.nom in refs}
+                autres = [f"c{i}" for i in range(len(cellules)) if f"c{i}" not in mappees]
+                try:
+                    lues[nom] = lecteur.charger(table, fichier, refs, autres, source)
+                except ExportsInvalides as exc:
+                    problemes += exc.problemes
+                    continue
+                refs_tables[nom] = refs
+                if lues[nom] == 0 and not table.peut_etre_vide:
+                    problemes.append(Probleme(path.name, "fichier vide : aucune ligne de données sous l'en-tête"))
+                problemes += _doublons(con, table, path.name)
+            for archivage in archivages:
+                archivage.result()
         if problemes:
             raise ExportsInvalides(problemes, resume=resume)
         return _quarantaine(con, tables, fichiers, refs_tables, lues, warehouse, rapport_rejets, seuil_rejets,
