@@ -113,10 +113,10 @@ def typed_sql(colonne: Colonne, v: str | None) -> str:
     column is absent from the file)."""
     sql_type = SQL_TYPES[colonne.type]
     if v is None:
-        return f"NULL::{sql_type}"
+        return f"NULL::{'BLOB' if colonne.is_id else sql_type}"
     match colonne.type:
         case "id_jeune":
-            return hmac_sql(v)
+            return f"unhex({hmac_sql(v)})"  # 32 bytes while the ingestion runs, hex again when written (_hex)
         case "texte" | "code":
             return v
         case "date":
@@ -130,6 +130,12 @@ def typed_sql(colonne: Colonne, v: str | None) -> str:
         case "entier":
             return f"try_cast({v} AS BIGINT)"
     raise ValueError(colonne.type)
+
+
+def _hex(pseudonyme: str) -> str:
+    """SQL: an id's pseudonym as written to the warehouse (64 lowercase hex digits), from the 32 bytes kept
+    while the ingestion runs (half the memory: the typed tables of a national export hold tens of millions)."""
+    return f"lower(hex({pseudonyme}))"
 
 
 def echo_sql(v: str, autres: str) -> str:
@@ -237,12 +243,12 @@ class _Source:
 
 class _Lecteur:
     """Reads each export into a temp table `lu_<table>`: one row per data row of the file, in its order, so that
-    the line number is the row's position (`rowid + 2`, 1 = header): the typed warehouse columns (ids hashed),
-    `_rejets`, the list of the row's cells that break a rule — {colonne, valeur (as it may be echoed), motif} —
-    NULL for a good row, `_vide` (a row of empty cells: no data) and `_ecartee` (set when the row is quarantined).
-    The view `typ_<table>` shows its data rows with their line number `_ligne`. Reading in file order without
-    numbering the rows lets DuckDB read and type a file on every core. Personal-data columns are read (to keep
-    them out of the echoed values) but never stored."""
+    the line number is the row's position (`rowid + 2`, 1 = header): the typed warehouse columns (ids: the 32
+    bytes of their pseudonym), `_rejets`, the list of the row's cells that break a rule — {colonne, valeur (as
+    it may be echoed), motif} — NULL for a good row, `_vide` (a row of empty cells: no data) and `_ecartee` (set
+    when the row is quarantined). The view `typ_<table>` shows its data rows with their line number `_ligne`.
+    Reading in file order without numbering the rows lets DuckDB read and type a file on every core.
+    Personal-data columns are read (to keep them out of the echoed values) but never stored."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, tmpdir: Path, params: dict,
                  analyses: dict[Path, Future] | None = None):
@@ -319,7 +325,7 @@ class _Lecteur:
         personnelles = f"list_filter({liste}, lambda p: p IS NOT NULL)"
         cellules_rejetees = []
         for c in colonnes:
-            valeur = c.nom if c.is_id else ("NULL::VARCHAR" if c.sensible else echo_sql(v[c.nom], personnelles))
+            valeur = _hex(c.nom) if c.is_id else ("NULL::VARCHAR" if c.sensible else echo_sql(v[c.nom], personnelles))
             cellules_rejetees.append(f"{{'colonne': {_literal(c.nom)}, 'valeur': {valeur}, 'motif': {motif[c.nom]}}}")
         # the rejected cells of a row as one list (NULL for a good row: nothing stored per checked column)
         rejets = (f"CASE WHEN coalesce({', '.join(motif.values())}) IS NOT NULL THEN "
@@ -400,7 +406,7 @@ def _rejets_sql(table: Table, fichiers: dict[str, FichierExport], refs: dict[str
         inconnu = _literal(f"absent de la table {parent} ({nom_parent})")
         ecarte = _literal(f"écarté de la table {parent} : voir {nom_parent}, ligne ")
         parts.append(
-            f"SELECT t._ligne, {_literal(c.nom)}, t.{c.nom}, "
+            f"SELECT t._ligne, {_literal(c.nom)}, {_hex('t.' + c.nom)}, "
             f"CASE WHEN p._ligne IS NULL THEN {inconnu} ELSE {ecarte} || p._ligne END "
             f"FROM typ_{table.nom} AS t LEFT JOIN typ_{parent} AS p ON t.{c.nom} = p.{cle} "
             f"WHERE t.{c.nom} IS NOT NULL AND (p._ligne IS NULL OR p._ligne IN (SELECT ligne FROM rej_{parent}))")
@@ -548,10 +554,13 @@ def _write(con, warehouse: Path, tables: dict[str, Table], fichiers: dict[str, F
         con.execute("CREATE SCHEMA IF NOT EXISTS wh.raw")
         for nom, table in tables.items():
             # the rows in the order of the file: lu_<table> keeps it, a filter keeps it (a join would not)
-            colonnes = ", ".join(c.nom for c in table.colonnes_entrepot)
+            colonnes = ", ".join(f"{_hex(c.nom)} AS {c.nom}" if c.is_id else c.nom for c in table.colonnes_entrepot)
             _en_ordre(con, f"CREATE OR REPLACE TABLE wh.raw.{nom} AS SELECT {colonnes} FROM lu_{nom} "
                       "WHERE NOT _vide AND NOT _ecartee")
             lignes[nom] = con.execute(f"SELECT count(*) FROM wh.raw.{nom}").fetchall()[0][0]
+            # its rows are written: the memory they take is given to the next tables and the checkpoint
+            con.execute(f"DROP VIEW typ_{nom}")
+            con.execute(f"DROP TABLE lu_{nom}")
         rows = [(f.table, f.path.name, f.sha256, f.format, f.encodage, f.separateur, lignes[f.table],
                  _date_in_name(f.path.name) or aujourd_hui, lues[f.table], rejetees[f.table])
                 for f in fichiers.values()]
