@@ -19,6 +19,21 @@ def default_milo_home() -> str:
     return os.environ.get("MILO_HOME", "data")
 
 
+FOLDERS = ("milo_home", "exports_dir", "out_dir")
+
+
+def _inside(path: Path, roots: list[Path]) -> bool:
+    return any(path == root or path.is_relative_to(root) for root in roots)
+
+
+def folders_in_run_config(run_config: dict | None) -> bool:
+    """Whether the run's config (what the launcher sent: the UI, GraphQL, a sensor, a schedule, a backfill)
+    sets one of the folders of a resource."""
+    resources = (run_config or {}).get("resources") or {}
+    return any(isinstance(r, dict) and isinstance(r.get("config"), dict) and set(FOLDERS) & set(r["config"])
+               for r in resources.values())
+
+
 class MiloSettings(dg.ConfigurableResource):
     """Folders of a Mission Locale's installation. Relative paths are taken from the working directory."""
 
@@ -49,6 +64,31 @@ class MiloSettings(dg.ConfigurableResource):
     @property
     def warehouse(self) -> Path:
         return Path(os.environ.get("MILO_WAREHOUSE") or self.home / "warehouse.duckdb").resolve()
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Folders set by a run's config stay within the installation: `milo_home` within MILO_HOME, `exports_dir`
+        and `out_dir` within MILO_HOME or the folders MILO_EXPORTS / MILO_OUT of the environment (symlinks
+        resolved). Whoever launches runs from the UI cannot make one read or write elsewhere on the disk.
+
+        Trust follows the channel: the environment and a resource built in code (`milo-pipeline run` builds it
+        from its command line, anywhere) are the installation's; the run config is what a UI or GraphQL caller
+        sends, and is the only thing checked. There is no flag to set in run config that would skip the check."""
+        run = context.dagster_run
+        if run is None or not folders_in_run_config(run.run_config):
+            return
+        home = Path(default_milo_home()).resolve()
+        roots = [home] + [Path(os.environ[v]).resolve() for v in ("MILO_EXPORTS", "MILO_OUT") if os.environ.get(v)]
+        refus = [(champ, chemin, autorises) for champ, chemin, autorises in (
+            ("milo_home", self.home, [home]), ("exports_dir", self.exports, roots), ("out_dir", self.out, roots))
+            if not _inside(chemin, autorises)]
+        if refus:
+            lignes = [f"{champ} = {getattr(self, champ) or '(défaut)'} → {chemin} est hors de "
+                      + " et de ".join(str(r) for r in autorises) for champ, chemin, autorises in refus]
+            raise dg.Failure(description=(
+                "Configuration du run refusée (ressource « milo ») : " + " ; ".join(lignes) + ". Un run lancé depuis "
+                "l'interface ne lit et n'écrit que dans MILO_HOME et les dossiers MILO_EXPORTS / MILO_OUT de "
+                "l'environnement de `milo-pipeline ui` : pour un autre dossier, redémarrer l'interface avec ces "
+                "variables. Rien n'a été écrit."))
 
 
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
