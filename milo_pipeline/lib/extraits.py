@@ -31,7 +31,7 @@ from openpyxl.writer.excel import ExcelWriter
 from .formatting import fr_date, fr_periode
 from .outputs import COLONNES, format_valeur
 from .periods import Periode
-from .suppression import MASQUE, Cellule, Groupe, secretiser
+from .suppression import MASQUE, SECONDAIRE, Cellule, Groupe, secretiser
 
 COLONNES_EXTRAIT = (*COLONNES[:3], "libelle", *COLONNES[3:])
 NATURES_PERIODE = ("annee", "mois", "cumul_annuel")
@@ -42,6 +42,18 @@ FORMAT_NOMBRE = {"nb": "0", "pct": "0.0", "ratio": "0.0", "mois": "0.0", "eur": 
 
 Ligne = dict
 Cle = tuple  # (periode_debut, periode_fin, indicateur, modalite)
+
+GARANTIE = ("Aucun effectif publié n'est compris entre 1 et {k_1} ; une part, une moyenne ou un montant n'est publié "
+            "que si sa population l'est et si son numérateur n'est pas compris entre 1 et {k_1} ; les équations des "
+            "totaux et de leurs parties ne permettent de recalculer aucune valeur masquée. Cela vaut pour l'ensemble "
+            "de ce qui a été envoyé, à tous les destinataires et pour toutes les périodes : pour un même indicateur "
+            "et une même modalité, l'écart entre deux valeurs publiées sur des périodes emboîtées (un mois et son "
+            "cumul annuel, deux cumuls successifs, une année et ses mois) vaut 0 ou au moins {k} ; une valeur déjà "
+            "envoyée pour une période n'est jamais renvoyée différente.")
+LIMITES = ("Les écarts entre périodes qui ne s'emboîtent pas (deux mois, deux années) ne sont pas contrôlés, non "
+           "plus que des combinaisons de plus de deux périodes au-delà des équations d'une même période et des "
+           "écarts deux à deux ; des informations extérieures au tableau (un autre document) ne sont pas connues "
+           "du contrôle.")
 
 
 class ConfigurationInvalide(Exception):
@@ -104,13 +116,39 @@ def cle(ligne: Mapping) -> Cle:
 
 
 @dataclass(frozen=True)
+class Publiee:
+    """A cell already sent to someone (the register, `lib/registre.py`): its value, whether it was masked, and its
+    effectif (count, numerator of a share, last year's count of an evolution) when it has one."""
+
+    periode_debut: date
+    periode_fin: date
+    indicateur: str
+    modalite: str | None
+    valeur: float | None
+    masque: bool
+    effectif: int | None
+
+    @property
+    def cle(self) -> Cle:
+        return (self.periode_debut, self.periode_fin, self.indicateur, self.modalite)
+
+
+@dataclass(frozen=True)
 class Secretisation:
     lignes: tuple[Ligne, ...]
-    """The rows of the table, `valeur` replaced by `s` where masked."""
+    """The rows of the table, `valeur` replaced by `s` where masked (and by the value already sent, for a cell
+    sent before)."""
     motifs: dict[Cle, str]
-    """Why each masked cell is: primaire, population, secondaire."""
+    """Why each masked cell of the table is: primaire, population, secondaire, déjà masqué."""
     non_declares: tuple[str, ...]
     """Values that are no count and that the structure gives no population: all masked."""
+    effectifs: dict[Cle, int | None] = field(default_factory=dict)
+    """The effectif of each cell of the table (what the register keeps with it)."""
+    differences: int = 0
+    """Cells masked because their difference with a cell of a nested period (this table's or one already sent)
+    would be a count from 1 to k−1."""
+    figees_differentes: tuple[Cle, ...] = ()
+    """Cells already sent whose value computed now differs: the value sent is kept."""
 
 
 def _entier(x: float) -> int:
@@ -175,13 +213,71 @@ def _groupes(lignes: list[Ligne], cellules: dict, structure: Structure) -> list[
     return groupes
 
 
-def secretiser_indicateurs(lignes: Iterable[Ligne], structure: Structure, seuil: int = SEUIL_DEFAUT) -> Secretisation:
-    """The whole indicator table masked: `valeur` → `s` for every masked cell."""
-    lignes = list(lignes)
+def emboitees(a: tuple[date, date], b: tuple[date, date]) -> bool:
+    """Two different periods one of which holds the other (a month and its year to date, two years to date, a
+    year and one of its months)."""
+    return a != b and ((a[0] <= b[0] and b[1] <= a[1]) or (b[0] <= a[0] and a[1] <= b[1]))
+
+
+def _differences(cellules: dict[Cle, Cellule], figees: Mapping[Cle, bool]) -> tuple[dict, list[Groupe]]:
+    """For every two cells of the same indicator and modality over nested periods, one of them not sent yet:
+    a cell for their difference (never published itself: `virtuelle`) and the group outer = inner + difference.
+    A difference from 1 to k−1 is then masked like a small count, which masks the inner or the outer cell; a
+    masked inner or outer cell masks the difference (which costs nothing)."""
+    par_cellule: dict[tuple, list[Cle]] = defaultdict(list)
+    for k, c in cellules.items():
+        if c.effectif is not None:
+            par_cellule[k[2:]].append(k)
+    virtuelles, groupes = {}, []
+    for cles in par_cellule.values():
+        for i, a in enumerate(cles):
+            for b in cles[i + 1:]:
+                if not emboitees(a[:2], b[:2]) or (a in figees and b in figees):
+                    continue
+                exterieure, interieure = (a, b) if a[0] <= b[0] and b[1] <= a[1] else (b, a)
+                ecart = ("écart", exterieure, interieure)
+                virtuelles[ecart] = Cellule(abs(cellules[exterieure].effectif - cellules[interieure].effectif),
+                                            virtuelle=True)
+                groupes.append(Groupe((interieure, ecart), exterieure))
+    return virtuelles, groupes
+
+
+def secretiser_indicateurs(lignes: Iterable[Ligne], structure: Structure, seuil: int = SEUIL_DEFAUT,
+                           publiees: Iterable[Publiee] = ()) -> Secretisation:
+    """The whole indicator table masked: `valeur` → `s` for every masked cell.
+
+    `publiees`: the cells already sent to anyone (every funder, the public report) for a period equal to, nested
+    in or holding a period of the table. A cell of the table already sent keeps what was sent (its value, or its
+    mask). Every other cell is also checked against the cells of the same indicator and modality over nested
+    periods, sent before or in this table: their difference must be 0 or at least k (through the numerators for
+    shares); the audit solves the equations of this table and of those differences together."""
+    lignes = [dict(r) for r in lignes]
+    anterieures: dict[Cle, Publiee] = {}
+    for p in publiees:
+        if p.cle not in anterieures or (anterieures[p.cle].masque and not p.masque):
+            anterieures[p.cle] = p
+    figees_differentes = []
+    for r in lignes:
+        if (p := anterieures.get(cle(r))) is not None and not p.masque:
+            if format_valeur(p.valeur, r["unite"]) != format_valeur(r["valeur"], r["unite"]):
+                figees_differentes.append(cle(r))
+            r["valeur"] = p.valeur
     cellules, groupes, non_declares = cellules_et_groupes(lignes, structure)
-    motifs = secretiser(cellules, groupes, seuil)
-    masquees = tuple({**r, "valeur": MASQUE} if cle(r) in motifs else dict(r) for r in lignes)
-    return Secretisation(masquees, motifs, tuple(non_declares))
+    effectifs = {k: c.effectif for k, c in cellules.items()}
+    figees = {k: p.masque for k, p in anterieures.items() if k in cellules}
+    for k, p in anterieures.items():
+        if k not in cellules:
+            cellules[k] = Cellule(p.effectif)
+            figees[k] = p.masque
+    virtuelles, ecarts = _differences(cellules, figees)
+    motifs = secretiser(cellules | virtuelles, groupes + ecarts, seuil, figees)
+    table = set(effectifs)
+    directes = {k for k, c in virtuelles.items() if 1 <= c.effectif < seuil}
+    dues_aux_ecarts = {k for g in ecarts if g.parties[1] in directes for k in (g.total, g.parties[0])
+                       if k in table and motifs.get(k) == SECONDAIRE}
+    masquees = tuple({**r, "valeur": MASQUE} if cle(r) in motifs else r for r in lignes)
+    return Secretisation(masquees, {k: m for k, m in motifs.items() if k in table}, tuple(non_declares), effectifs,
+                         len(dues_aux_ecarts), tuple(figees_differentes))
 
 
 # ------------------------------------------------------------------------------------------ funders
@@ -282,6 +378,8 @@ class Extrait:
     definitions: tuple[Ligne, ...]
     absents: tuple[str, ...]
     """Configured ids (or `id[modalité]`) that this run did not produce."""
+    seuil: int = SEUIL_DEFAUT
+    """The k the table was masked with (the largest of the funders': one version of each cell for everyone)."""
 
     @property
     def masquees(self) -> int:
@@ -293,8 +391,9 @@ class Extrait:
 
 
 def construire_extrait(lignes: Iterable[Ligne], dictionnaire: Iterable[Ligne], financeur: Financeur,
-                       periode: Periode) -> Extrait:
-    """`lignes`: the masked indicator table of the run, in output order; `dictionnaire`: its rows in order."""
+                       periode: Periode, seuil: int | None = None) -> Extrait:
+    """`lignes`: the masked indicator table of the run, in output order; `dictionnaire`: its rows in order;
+    `seuil`: the k the table was masked with (the funder's own by default)."""
     dictionnaire = list(dictionnaire)
     libelles = {d["indicateur"]: d["libelle"] for d in dictionnaire}
     choix = {s.indicateur: s.modalites for s in financeur.indicateurs}
@@ -315,7 +414,8 @@ def construire_extrait(lignes: Iterable[Ligne], dictionnaire: Iterable[Ligne], f
                 for m in s.modalites or () if (s.indicateur, m) not in vues]
     definitions = tuple({c: d[c] for c in ("indicateur", "libelle", "unite", "definition")}
                         for d in dictionnaire if d["indicateur"] in produits)
-    return Extrait(financeur, periode, tuple(periodes), tuple(gardees), definitions, tuple(absents))
+    return Extrait(financeur, periode, tuple(periodes), tuple(gardees), definitions, tuple(absents),
+                   financeur.seuil if seuil is None else seuil)
 
 
 # ------------------------------------------------------------------------------------------ files
@@ -326,6 +426,16 @@ class Sources:
     exports: tuple[tuple[str, str], ...]
     """(file name, SHA-256) of each source export."""
     date_exports: date | None = None
+
+
+DEBUTS_FORMULE = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inerte(texte: str | None) -> str:
+    """A text cell a spreadsheet will never evaluate (OWASP, CSV injection): prefixed with a single quote when it
+    starts with `=`, `+`, `-`, `@`, a tab or a carriage return."""
+    texte = "" if texte is None else str(texte)
+    return f"'{texte}" if texte.startswith(DEBUTS_FORMULE) else texte
 
 
 def valeur_csv(valeur, unite: str) -> str:
@@ -348,13 +458,25 @@ def extrait_csv(extrait: Extrait) -> bytes:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(COLONNES_EXTRAIT)
     for r in extrait.lignes:
-        writer.writerow([r["periode_debut"].isoformat(), r["periode_fin"].isoformat(), r["indicateur"], r["libelle"],
-                         r["modalite"] or "", valeur_csv(r["valeur"], r["unite"]), r["unite"]])
+        writer.writerow([r["periode_debut"].isoformat(), r["periode_fin"].isoformat(), inerte(r["indicateur"]),
+                         inerte(r["libelle"]), inerte(r["modalite"]), valeur_csv(r["valeur"], r["unite"]),
+                         inerte(r["unite"])])
     return buffer.getvalue().encode("utf-8-sig")
 
 
+def _ajouter(ws, valeurs: Iterable) -> None:
+    """Append a row; every text is a string cell (openpyxl would make `=…` a formula), and one that a spreadsheet
+    would read as a formula is marked as text the way Excel itself does (quotePrefix), its value unchanged."""
+    ws.append(list(valeurs))
+    for cellule in ws[ws.max_row]:
+        if isinstance(cellule.value, str):
+            cellule.data_type = "s"
+            if cellule.value.startswith(DEBUTS_FORMULE):
+                cellule.quotePrefix = True
+
+
 def _feuille(ws, entetes: Iterable[str], largeurs: Iterable[int]) -> None:
-    ws.append(list(entetes))
+    _ajouter(ws, entetes)
     for cellule, largeur in zip(ws[1], largeurs, strict=True):
         cellule.font = Font(bold=True)
         ws.column_dimensions[cellule.column_letter].width = largeur
@@ -368,36 +490,37 @@ def extrait_xlsx(extrait: Extrait, sources: Sources) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Présentation"
-    ws.append([f"Extrait pour {f.nom}"])
+    _ajouter(ws, [f"Extrait pour {f.nom}"])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([])
     for libelle, valeur in (
         ("Mission Locale", sources.mission_locale),
         ("Période(s)", " ; ".join(fr_periode(p.debut, p.fin) for p in extrait.periodes)),
         ("Exports i-milo du", fr_date(sources.date_exports) if sources.date_exports else "date inconnue"),
-        ("Secret statistique", f"« {MASQUE} » : valeur masquée (effectif de 1 à {f.seuil - 1}, part ou moyenne "
-                               f"calculée sur moins de {f.seuil} personnes, ou masquage secondaire qui empêche "
-                               "de la retrouver par différence)"),
+        ("Secret statistique", f"« {MASQUE} » : valeur masquée (effectif de 1 à {extrait.seuil - 1}, part ou "
+                               f"moyenne calculée sur moins de {extrait.seuil} personnes, ou masquage secondaire)."),
+        ("Ce qui est garanti", GARANTIE.format(k=extrait.seuil, k_1=extrait.seuil - 1)),
+        ("Ce qui ne l'est pas", LIMITES),
         ("Date de génération", "dans manifest.json (ce classeur est identique d'une exécution à l'autre sur les "
                                "mêmes exports)"),
         ("Indicateurs non produits", ", ".join(extrait.absents) or "aucun"),
     ):
-        ws.append([libelle, valeur])
+        _ajouter(ws, [libelle, valeur])
         ws.cell(ws.max_row, 1).font = Font(bold=True)
     ws.append([])
-    ws.append(["Fichiers sources", "SHA-256"])
+    _ajouter(ws, ["Fichiers sources", "SHA-256"])
     for cellule in ws[ws.max_row]:
         cellule.font = Font(bold=True)
     for fichier, sha256 in sources.exports:
-        ws.append([fichier, sha256])
+        _ajouter(ws, [fichier, sha256])
     ws.column_dimensions["A"].width = 34
     ws.column_dimensions["B"].width = 70
 
     donnees = wb.create_sheet("Données")
     _feuille(donnees, COLONNES_EXTRAIT, (13, 13, 30, 50, 30, 10, 7))
     for r in extrait.lignes:
-        donnees.append([r["periode_debut"], r["periode_fin"], r["indicateur"], r["libelle"], r["modalite"],
-                        valeur_xlsx(r["valeur"], r["unite"]), r["unite"]])
+        _ajouter(donnees, [r["periode_debut"], r["periode_fin"], r["indicateur"], r["libelle"], r["modalite"],
+                           valeur_xlsx(r["valeur"], r["unite"]), r["unite"]])
         for colonne in (1, 2):
             donnees.cell(donnees.max_row, colonne).number_format = "DD/MM/YYYY"
         donnees.cell(donnees.max_row, 6).number_format = FORMAT_NOMBRE.get(r["unite"], "General")
@@ -405,7 +528,7 @@ def extrait_xlsx(extrait: Extrait, sources: Sources) -> bytes:
     definitions = wb.create_sheet("Définitions")
     _feuille(definitions, ("indicateur", "libelle", "unite", "definition"), (30, 50, 7, 100))
     for d in extrait.definitions:
-        definitions.append([d["indicateur"], d["libelle"], d["unite"], d["definition"]])
+        _ajouter(definitions, [d["indicateur"], d["libelle"], d["unite"], d["definition"]])
 
     horodatage = datetime.combine(extrait.periode.fin, datetime.min.time())
     wb.properties.creator = "milo-pipeline"
@@ -458,7 +581,7 @@ def manifeste(extrait: Extrait, sources: Sources, fichiers: Mapping[str, bytes],
             "controles_bloquants": "tous réussis",
             "avertissements": avertissements,
         },
-        "secret_statistique": {"seuil": extrait.financeur.seuil, "marque": MASQUE,
+        "secret_statistique": {"seuil": extrait.seuil, "marque": MASQUE,
                                "cellules_masquees": extrait.masquees},
         "lignes": len(extrait.lignes),
         "indicateurs_non_produits": list(extrait.absents),

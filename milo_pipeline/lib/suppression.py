@@ -23,6 +23,11 @@ Algorithm (k = `seuil`)
 4. rules 2 and 3 again until nothing changes; then an audit of all the groups' equations together: a masked
    cell whose value they determine (a cycle of groups can, even with two masked cells in each) gets a published
    neighbour masked, and the loop resumes. The masked set only grows: this ends.
+
+Cells already published (`figees`: cell → masked or not, from the register of what was sent) keep their state:
+a cell sent masked stays masked, a cell sent as a value is never chosen to be masked (the reader has it). They
+take part in the groups and the audit like any cell: this is how the equations across periods (a year and its
+months, two years to date) are checked together with this table's (`lib/extraits.py` builds those groups).
 """
 
 from __future__ import annotations
@@ -33,13 +38,15 @@ from dataclasses import dataclass
 import numpy as np
 
 MASQUE = "s"
-PRIMAIRE, POPULATION, SECONDAIRE = "primaire", "population", "secondaire"
+PRIMAIRE, POPULATION, SECONDAIRE, ANTERIEUR = "primaire", "population", "secondaire", "déjà masqué"
 
 
 @dataclass(frozen=True)
 class Cellule:
     effectif: int | None = None
     populations: tuple[Hashable, ...] = ()
+    virtuelle: bool = False
+    """A value nobody is sent (the difference of two cells): masking it costs nothing, so it is masked first."""
 
 
 @dataclass(frozen=True)
@@ -54,34 +61,42 @@ class Groupe:
         return self.parties if self.total is None else (self.total, *self.parties)
 
 
-def secretiser(cellules: Mapping[Hashable, Cellule], groupes: Iterable[Groupe], seuil: int = 5) -> dict[Hashable, str]:
-    """The masked cells, each with why: `primaire`, `population` or `secondaire`. `cellules` in table order (the
-    order breaks ties, so the result is the same for the same table)."""
+def secretiser(cellules: Mapping[Hashable, Cellule], groupes: Iterable[Groupe], seuil: int = 5,
+               figees: Mapping[Hashable, bool] | None = None) -> dict[Hashable, str]:
+    """The masked cells, each with why: `primaire`, `population`, `secondaire` or `déjà masqué` (a cell of
+    `figees` sent masked before). `cellules` in table order (the order breaks ties, so the result is the same for
+    the same table); `figees`: cells already published, True when they were sent masked."""
     if seuil < 2:
         raise ValueError(f"seuil du secret statistique invalide : {seuil} (attendu un entier ≥ 2)")
     groupes = list(groupes)
     for groupe in groupes:
         if inconnues := [c for c in groupe.cellules if c not in cellules]:
             raise ValueError(f"groupe de secret statistique sur des cellules absentes du tableau : {inconnues}")
+    figees = dict(figees or {})
+    if inconnues := [c for c in figees if c not in cellules]:
+        raise ValueError(f"cellules déjà publiées absentes du tableau : {inconnues}")
     rang = {cle: i for i, cle in enumerate(cellules)}
-    motifs = {cle: PRIMAIRE for cle, c in cellules.items() if c.effectif is not None and 1 <= c.effectif < seuil}
+    motifs = {cle: ANTERIEUR for cle, masquee in figees.items() if masquee}
+    motifs |= {cle: PRIMAIRE for cle, c in cellules.items()
+               if cle not in figees and c.effectif is not None and 1 <= c.effectif < seuil}
     while True:
-        if _populations(cellules, motifs) or _secondaire(cellules, groupes, motifs, seuil, rang):
+        if _populations(cellules, motifs, figees) or _secondaire(cellules, groupes, motifs, seuil, rang, figees):
             continue
-        if not _proteger(recalculables(groupes, motifs), cellules, groupes, motifs, rang):
+        if not _proteger(recalculables(groupes, motifs), cellules, groupes, motifs, rang, figees):
             return motifs
 
 
-def _populations(cellules: Mapping[Hashable, Cellule], motifs: dict) -> bool:
+def _populations(cellules: Mapping[Hashable, Cellule], motifs: dict, figees: Mapping) -> bool:
     ajout = False
     for cle, cellule in cellules.items():
-        if cle not in motifs and any(p in motifs or p not in cellules for p in cellule.populations):
+        if cle not in motifs and cle not in figees and any(p in motifs or p not in cellules
+                                                           for p in cellule.populations):
             motifs[cle] = POPULATION
             ajout = True
     return ajout
 
 
-def _secondaire(cellules, groupes: list[Groupe], motifs: dict, seuil: int, rang: dict) -> bool:
+def _secondaire(cellules, groupes: list[Groupe], motifs: dict, seuil: int, rang: dict, figees: Mapping) -> bool:
     ajout = False
     for groupe in groupes:
         masquees = [p for p in groupe.parties if p in motifs]
@@ -89,18 +104,19 @@ def _secondaire(cellules, groupes: list[Groupe], motifs: dict, seuil: int, rang:
             sur = bool(masquees)
         else:
             sur = not masquees or (len(masquees) >= 2 and sum(cellules[p].effectif or 0 for p in masquees) >= seuil)
-        if not sur and (cle := _candidat(groupe, cellules, motifs, rang)) is not None:
+        if not sur and (cle := _candidat(groupe, cellules, motifs, rang, figees)) is not None:
             motifs[cle] = SECONDAIRE
             ajout = True
     return ajout
 
 
-def _candidat(groupe: Groupe, cellules, motifs: dict, rang: dict) -> Hashable | None:
-    """The published part with the smallest non-zero effectif, else the published total, else None."""
-    publiees = [p for p in groupe.parties if p not in motifs and (cellules[p].effectif or 0) > 0]
+def _candidat(groupe: Groupe, cellules, motifs: dict, rang: dict, figees: Mapping) -> Hashable | None:
+    """A virtual part (free), else the published part with the smallest non-zero effectif, else the published total,
+    else None. A cell already published (`figees`) is never a candidate."""
+    publiees = [p for p in groupe.parties if p not in motifs and p not in figees and (cellules[p].effectif or 0) > 0]
     if publiees:
-        return min(publiees, key=lambda p: (cellules[p].effectif, rang[p]))
-    if groupe.total is not None and groupe.total not in motifs:
+        return min(publiees, key=lambda p: (not cellules[p].virtuelle, cellules[p].effectif, rang[p]))
+    if groupe.total is not None and groupe.total not in motifs and groupe.total not in figees:
         return groupe.total
     return None
 
@@ -130,7 +146,7 @@ def recalculables(groupes: Iterable[Groupe], masquees: Iterable[Hashable]) -> se
     return {c for c, j in colonne.items() if np.all(np.abs(noyau[:, j]) < 1e-9)}
 
 
-def _proteger(fuites: set, cellules, groupes: list[Groupe], motifs: dict, rang: dict) -> bool:
+def _proteger(fuites: set, cellules, groupes: list[Groupe], motifs: dict, rang: dict, figees: Mapping) -> bool:
     """Masks one published cell for the first recomputable cell: in a group holding it, else in the nearest group
     linked to it through masked cells. False when there is none left to mask (the determination then rests only
     on totals known outside the table)."""
@@ -139,7 +155,7 @@ def _proteger(fuites: set, cellules, groupes: list[Groupe], motifs: dict, rang: 
         while frontiere:
             voisins = [g for g in groupes if any(c in frontiere for c in g.cellules)]
             for groupe in voisins:
-                if (cle := _candidat(groupe, cellules, motifs, rang)) is not None:
+                if (cle := _candidat(groupe, cellules, motifs, rang, figees)) is not None:
                     motifs[cle] = SECONDAIRE
                     return True
             frontiere = [c for g in voisins for c in g.cellules if c in motifs and c not in vues]

@@ -1,0 +1,113 @@
+"""The register of diffusion: every cell ever sent to anyone (a funder's extract, the public report), kept in the
+warehouse (schema `diffusion`, never touched by dbt) so that disclosure control holds across runs.
+
+- `diffusion.table_secretisee`: the masked indicator table of the latest run (asset `secret_statistique`), with
+  each cell's effectif and why it is masked; the extracts and the public report read it.
+- `diffusion.envois`: what a run is about to send (one row per recipient and cell), written by the assets that
+  stage an output; moved into the register by `publication` in the same transaction as nothing else, only once
+  every output of the run is written, and dropped otherwise.
+- `diffusion.registre`: what was sent. Never updated nor deleted by the pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+import duckdb
+
+from .extraits import Publiee, Secretisation, cle
+from .suppression import MASQUE
+
+COLONNES_CELLULE = ("periode_debut DATE, periode_fin DATE, indicateur VARCHAR, modalite VARCHAR, valeur DOUBLE, "
+                    "masque BOOLEAN, effectif BIGINT")
+SCHEMA = f"""
+CREATE SCHEMA IF NOT EXISTS diffusion;
+CREATE TABLE IF NOT EXISTS diffusion.registre (destinataire VARCHAR, {COLONNES_CELLULE}, run_id VARCHAR,
+    publie_le TIMESTAMP);
+CREATE TABLE IF NOT EXISTS diffusion.envois (run_id VARCHAR, destinataire VARCHAR, {COLONNES_CELLULE});
+"""
+
+
+def creer(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(SCHEMA)
+
+
+def publiees(con: duckdb.DuckDBPyConnection, periodes: Iterable[tuple]) -> list[Publiee]:
+    """The cells sent before for a period equal to, nested in or holding one of `periodes` ((début, fin) pairs)."""
+    creer(con)
+    periodes = list(periodes)
+    if not periodes:
+        return []
+    valeurs = ", ".join("(?::DATE, ?::DATE)" for _ in periodes)
+    rows = con.execute(
+        f"""select distinct r.periode_debut, r.periode_fin, r.indicateur, r.modalite, r.valeur, r.masque, r.effectif
+            from diffusion.registre as r, (values {valeurs}) as p(debut, fin)
+            where (r.periode_debut <= p.debut and p.fin <= r.periode_fin)
+               or (p.debut <= r.periode_debut and r.periode_fin <= p.fin)
+            order by all""",
+        [d for periode in periodes for d in periode]).fetchall()
+    return [Publiee(*row) for row in rows]
+
+
+def table_secretisee(table: Secretisation) -> list[tuple]:
+    """The rows of `diffusion.table_secretisee` for a masked table (its order kept by `rang`)."""
+    lignes = []
+    for rang, r in enumerate(table.lignes):
+        k = cle(r)
+        masque = r["valeur"] == MASQUE
+        lignes.append((rang, *k, None if masque else r["valeur"], masque, table.effectifs.get(k),
+                       table.motifs.get(k)))
+    return lignes
+
+
+def ecrire_table(con: duckdb.DuckDBPyConnection, run_id: str, table: Secretisation) -> None:
+    """Replace the run's masked table; drop what runs that never published left in `envois`."""
+    creer(con)
+    con.execute("BEGIN TRANSACTION")
+    con.execute(f"CREATE OR REPLACE TABLE diffusion.table_secretisee (rang INTEGER, {COLONNES_CELLULE}, "
+                "motif VARCHAR)")
+    con.executemany("INSERT INTO diffusion.table_secretisee VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    table_secretisee(table))
+    con.execute("DELETE FROM diffusion.envois WHERE run_id <> ?", [run_id])
+    con.execute("COMMIT")
+
+
+def lire_table(con: duckdb.DuckDBPyConnection, unites: Mapping[str, str]) -> list[dict]:
+    """The masked table as rows of `indicateurs` (`valeur` = `s` where masked), in table order."""
+    cursor = con.execute("select periode_debut, periode_fin, indicateur, modalite, valeur, masque "
+                         "from diffusion.table_secretisee order by rang")
+    return [{"periode_debut": d, "periode_fin": f, "indicateur": i, "modalite": m,
+             "valeur": MASQUE if masque else v, "unite": unites[i]} for d, f, i, m, v, masque in cursor.fetchall()]
+
+
+def preparer_envoi(con: duckdb.DuckDBPyConnection, run_id: str, destinataire: str, lignes: Iterable[Mapping]) -> int:
+    """Record that the run is about to send these cells (rows of the masked table) to `destinataire`."""
+    cles = [(destinataire, *cle(r)) for r in lignes]
+    con.execute("BEGIN TRANSACTION")
+    con.execute("DELETE FROM diffusion.envois WHERE run_id = ? AND destinataire = ?", [run_id, destinataire])
+    if cles:
+        con.execute("CREATE TEMP TABLE envoi (destinataire VARCHAR, periode_debut DATE, periode_fin DATE, "
+                    "indicateur VARCHAR, modalite VARCHAR)")
+        con.executemany("INSERT INTO envoi VALUES (?, ?, ?, ?, ?)", cles)
+        con.execute("""insert into diffusion.envois
+                       select ?, e.destinataire, t.periode_debut, t.periode_fin, t.indicateur, t.modalite, t.valeur,
+                              t.masque, t.effectif
+                       from envoi as e join diffusion.table_secretisee as t
+                         on t.periode_debut = e.periode_debut and t.periode_fin = e.periode_fin
+                        and t.indicateur = e.indicateur and t.modalite is not distinct from e.modalite""", [run_id])
+        con.execute("DROP TABLE envoi")
+    con.execute("COMMIT")
+    return len(cles)
+
+
+def enregistrer(con: duckdb.DuckDBPyConnection, run_id: str, publie_le: datetime) -> int:
+    """Move the run's pending sends into the register (inside the caller's transaction); the number of cells."""
+    creer(con)
+    n = con.execute("select count(*) from diffusion.envois where run_id = ?", [run_id]).fetchone()[0]
+    con.execute("""insert into diffusion.registre
+                   select destinataire, periode_debut, periode_fin, indicateur, modalite, valeur, masque, effectif,
+                          run_id, ?
+                   from diffusion.envois where run_id = ?""", [publie_le, run_id])
+    con.execute("DELETE FROM diffusion.envois WHERE run_id = ?", [run_id])
+    return n
