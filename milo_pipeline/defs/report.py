@@ -1,5 +1,8 @@
 """Outputs of a run: `indicateurs.csv` and the PDF report, written into the run's staging folder from the
-checked marts, then published together into the output folder by `publication`."""
+checked marts, then published together into the output folder by `publication`.
+
+The PDF is written in the versions of config/diffusion.yaml: `interne` (the exact table) and `publique` (the table
+masked by `table_publique`, the disclosure control of the funder extracts)."""
 
 from datetime import date
 from pathlib import Path
@@ -10,6 +13,7 @@ import yaml
 from ..lib import report
 from ..lib.apercu import apercu_markdown
 from ..lib.errors import ExportsInvalides
+from ..lib.extraits import charger_structure, cle, secretiser_indicateurs
 from ..lib.outputs import indicateurs_csv, publish
 from ..lib.periods import Periode, from_window
 from ..lib.saisies import DOSSIER as DOSSIER_SAISIES
@@ -21,7 +25,16 @@ from .resources import MiloSettings
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
 INDICATEURS_SQL = "select * from main.indicateurs order by periode_debut, periode_fin, ordre, modalite_ordre, modalite"
+DIFFUSION = report.lire_diffusion(CONFIG_DIR / "diffusion.yaml")
 OUTPUT_ASSET = {"group_name": "rapport", "partitions_def": monthly, "backfill_policy": dg.BackfillPolicy.single_run()}
+
+
+def table_publique(rows: list[dict], seuil: int) -> list[dict]:
+    """The indicator table as the public report may show it: the whole table masked by the funder extracts'
+    disclosure control with threshold `seuil`. A masked row's `valeur` is `"s"` and its `secret` says why
+    (`primaire`: a count from 1 to seuil−1, shown « < seuil »; any other reason is shown « s »)."""
+    table = secretiser_indicateurs(rows, charger_structure(CONFIG_DIR / "secret_statistique.yaml"), seuil)
+    return [{**r, "secret": table.motifs.get(cle(r))} for r in table.lignes]
 
 
 def run_periode(context: dg.AssetExecutionContext) -> Periode:
@@ -49,7 +62,9 @@ def indicateurs_fichier(context: dg.AssetExecutionContext, milo: MiloSettings) -
 @dg.asset(
     deps=[dg.AssetKey("indicateurs"), dg.AssetKey("stg_saisies__evenements")], kinds={"pdf"}, **OUTPUT_ASSET,
     description="Le PDF du run (A4, typographie française) : pour une année, le rapport d'activité complet ; pour "
-                "un mois, le tableau de bord mensuel (le mois et le cumul depuis le 1er janvier).",
+                "un mois, le tableau de bord mensuel (le mois et le cumul depuis le 1er janvier). Dans les versions "
+                "de config/diffusion.yaml : interne (effectifs exacts, « Diffusion restreinte ») et publique (secret "
+                "statistique des extraits financeurs, fichier `…_public.pdf`).",
 )
 def rapport_activite(context: dg.AssetExecutionContext, milo: MiloSettings) -> dg.MaterializeResult:
     periode = run_periode(context)
@@ -67,27 +82,39 @@ def rapport_activite(context: dg.AssetExecutionContext, milo: MiloSettings) -> d
         "date_exports": date.fromisoformat(date_export) if date_export else None,
         "genere_le": date.today(),
     }
-    if periode.is_mois:
-        contexte = report.build_dashboard_context(rows, dictionnaire, programmes, meta, vocabulaires)
-    else:
+    textes, evenements = {}, []
+    if not periode.is_mois:
         try:
             textes = lire_textes(milo.exports / DOSSIER_SAISIES)
         except ExportsInvalides as exc:
             raise dg.Failure(description=exc.texte(), allow_retries=False) from None
         evenements = read_rows(milo.warehouse, "select * from main.stg_saisies__evenements")
-        contexte = report.build_report_context(rows, dictionnaire, programmes, meta, vocabulaires,
-                                               textes=textes, evenements=evenements)
-        for nom in contexte["textes_ignores"]:
-            context.log.warning(f"{DOSSIER_SAISIES}/textes/{nom}.md : aucune section du rapport ne correspond "
-                                "(territoire inconnu ?), texte non repris")
-        for section in contexte["sections"]:
-            if section["absent"]:
-                context.log.warning(f"Rapport, section « {section['titre']} » : {section['absent']}")
-    path = milo.staging(context.run_id) / report.nom_fichier(periode)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    report.render_pdf(contexte, path)
-    return dg.MaterializeResult(
-        metadata={"periode": periode.label, "fichier_provisoire": dg.MetadataValue.path(str(path))})
+    metadata: dict = {"periode": periode.label, "versions": ", ".join(DIFFUSION.versions)}
+    for version in DIFFUSION.versions:
+        lignes = rows if version == report.INTERNE else table_publique(rows, DIFFUSION.seuil)
+        options = {"version": version, "seuil": DIFFUSION.seuil}
+        if periode.is_mois:
+            contexte = report.build_dashboard_context(lignes, dictionnaire, programmes, meta, vocabulaires, **options)
+        else:
+            contexte = report.build_report_context(lignes, dictionnaire, programmes, meta, vocabulaires,
+                                                   textes=textes, evenements=evenements, **options)
+            if version == DIFFUSION.versions[0]:  # the same warnings for both versions: said once
+                _avertir(context, contexte)
+        path = milo.staging(context.run_id) / report.nom_fichier(periode, version)
+        report.render_pdf(contexte, path)
+        metadata[f"fichier_provisoire_{version}"] = dg.MetadataValue.path(str(path))
+    if report.PUBLIQUE in DIFFUSION.versions:
+        metadata["seuil_public"] = DIFFUSION.seuil
+    return dg.MaterializeResult(metadata=metadata)
+
+
+def _avertir(context: dg.AssetExecutionContext, contexte: dict) -> None:
+    for nom in contexte["textes_ignores"]:
+        context.log.warning(f"{DOSSIER_SAISIES}/textes/{nom}.md : aucune section du rapport ne correspond "
+                            "(territoire inconnu ?), texte non repris")
+    for section in contexte["sections"]:
+        if section["absent"]:
+            context.log.warning(f"Rapport, section « {section['titre']} » : {section['absent']}")
 
 
 @dg.asset(

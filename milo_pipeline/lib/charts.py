@@ -5,6 +5,12 @@ length of a bar = value / scale × available room. Same input → same string (c
 written with at most two decimals). Every SVG carries `width`, `height` and `viewBox`, the
 font on each text element (renderers do not all inherit it) and XML-escaped labels.
 A missing value (None) draws a zero-length bar labelled "–".
+
+A masked value (disclosure control: `"s"` or a `formatting.Masque`) is never drawn nor counted in a scale or a
+total: its bar or segment is left out, its value is written as the formatter writes it (« s », « < 5 ») and the
+chart says « valeur masquée » where the bar would be. A split bar with a masked part draws the published parts
+on the scale of a known total (100 for shares) and the rest hatched, « masqué »; without a known total, only a
+hatched bar (see `split_bar_chart`).
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-from milo_pipeline.lib.formatting import fr_evolution, fr_nombre, fr_pct
+from milo_pipeline.lib.formatting import est_masque, fr_evolution, fr_nombre, fr_pct
 
 FONT = "DejaVu Sans, sans-serif"
 ACCENT = "#1d5b79"
@@ -21,9 +27,11 @@ INK = "#222222"
 AXIS = "#9aa9b3"
 PALETTE = (ACCENT, "#8cb9d0", "#c9dbe5", "#5f7f91", "#b0b7bc")
 NEGATIVE = "#b5654a"
+MUTED = "#5f6b73"
+VALEUR_MASQUEE = "valeur masquée"
 
-Items = Sequence[tuple[str, float | None]]
-Formatter = Callable[[float | None], str]
+Items = Sequence[tuple[str, object]]  # (label, value): a number, None, or a masked value
+Formatter = Callable[[object], str]
 
 
 def _n(x: float) -> str:
@@ -49,9 +57,10 @@ def _rect(**attributes: object) -> str:
 
 
 def _text(content: str, x: float, y: float, size: float, *, css_class: str, anchor: str = "start",
-          bold: bool = False, colour: str = INK) -> str:
+          bold: bool = False, colour: str = INK, italic: bool = False) -> str:
     attributes = _attrs(class_=css_class, x=x, y=y, font_family=FONT, font_size=size,
-                        font_weight="bold" if bold else None, text_anchor=anchor, fill=colour)
+                        font_weight="bold" if bold else None, font_style="italic" if italic else None,
+                        text_anchor=anchor, fill=colour)
     return f"<text {attributes}>{escape(content)}</text>"
 
 
@@ -64,19 +73,44 @@ def _svg(width: float, height: float, title: str, content: list[str]) -> str:
     return "\n".join([*lines, *content, "</svg>"])
 
 
+def _nombre(value: object) -> float | None:
+    """The value as a float; None when missing or masked (a masked value is never drawn)."""
+    return None if value is None or est_masque(value) else float(value)
+
+
 def _scale(items: Items, scale_max: float | None) -> float:
     if scale_max is not None:
         if scale_max <= 0:
             raise ValueError(f"L'échelle d'un graphique doit être positive (reçu {scale_max})")
         return scale_max
-    return float(max((v for _, v in items if v is not None and v > 0), default=1.0))
+    return max((v for _, value in items if (v := _nombre(value)) is not None and v > 0), default=1.0)
 
 
-def _length(value: float | None, scale: float, room: float) -> float:
-    """value / scale × room, 0 for a missing, NaN or negative value, capped at room (Decimal accepted)."""
-    if value is None or not value > 0:
+def _length(value: object, scale: float, room: float) -> float:
+    """value / scale × room, 0 for a missing, masked, NaN or negative value, capped at room (Decimal accepted)."""
+    v = _nombre(value)
+    if v is None or not v > 0:
         return 0.0
-    return min(float(value), scale) / scale * room
+    return min(v, scale) / scale * room
+
+
+def _masquee(x: float, y: float, size: float, anchor: str = "start") -> str:
+    """« valeur masquée », in italics, where the bar of a masked value would be."""
+    return _text(VALEUR_MASQUEE, x, y, size, css_class="masque", anchor=anchor, colour=MUTED, italic=True)
+
+
+def _hachures(x: float, y: float, width: float, height: float, step: float = 4.0) -> list[str]:
+    """A hatched rectangle (45° lines cut to the rectangle, no pattern or clip path needed): a masked part."""
+    content = [_rect(class_="masque", x=x, y=y, width=width, height=height, fill="#ffffff", stroke=AXIS,
+                     stroke_width=0.6)]
+    t = step
+    while t < width + height:
+        # the line x + y = t in the rectangle's coordinates, from its lower end to its upper end
+        x0, y0 = max(0.0, t - height), min(height, t)
+        x1, y1 = min(width, t), max(0.0, t - width)
+        content.append(f"<line {_attrs(x1=x + x0, y1=y + y0, x2=x + x1, y2=y + y1, stroke=AXIS, stroke_width=0.6)}/>")
+        t += step
+    return content
 
 
 def _wrap(label: str, max_chars: int) -> list[str]:
@@ -138,6 +172,7 @@ def horizontal_bar_chart(items: Items, *, title: str = "", width: float = 360, l
             *[_text(line, label_width - 6, first + j * font_size * 1.1, font_size, css_class="label", anchor="end")
               for j, line in enumerate(lines)],
             _rect(class_="track", x=label_width, y=y, width=room, height=bar_height, fill=TRACK),
+            _masquee(label_width + 4, baseline, font_size * 0.9) if est_masque(value) else
             _rect(class_="bar", x=label_width, y=y, width=_length(value, scale, room), height=bar_height,
                   fill=ACCENT),
             _text(format_value(value), label_width + room + 6, baseline, font_size, css_class="value",
@@ -168,13 +203,18 @@ def vertical_bar_chart(items: Items, *, title: str = "", width: float = 320, hei
     for i, (label, value) in enumerate(items):
         centre = (i + 0.5) * column
         length = _length(value, scale, room)
-        content += [
-            '<g class="column">',
-            _rect(class_="bar", x=centre - bar_width / 2, y=axis - length, width=bar_width, height=length,
-                  fill=ACCENT),
-            _text(format_value(value), centre, axis - length - font_size * 0.5, font_size, css_class="value",
-                  anchor="middle", bold=True),
-        ]
+        content.append('<g class="column">')
+        if est_masque(value):  # no bar: « valeur masquée » on two lines above the axis, the mark above them
+            small = font_size * 0.85
+            content += [_text(word, centre, axis - small * (1.6 - 1.1 * j), small, css_class="masque",
+                              anchor="middle", colour=MUTED, italic=True)
+                        for j, word in enumerate(VALEUR_MASQUEE.split())]
+            length = small * 2.4
+        else:
+            content.append(_rect(class_="bar", x=centre - bar_width / 2, y=axis - length, width=bar_width,
+                                 height=length, fill=ACCENT))
+        content.append(_text(format_value(value), centre, axis - length - font_size * 0.5, font_size,
+                             css_class="value", anchor="middle", bold=True))
         for j, line in enumerate(_wrap(label, max_chars)):
             content.append(_text(line, centre, axis + font_size * (1.4 + 1.15 * j), font_size,
                                  css_class="label", anchor="middle"))
@@ -185,32 +225,52 @@ def vertical_bar_chart(items: Items, *, title: str = "", width: float = 320, hei
 
 def split_bar_chart(items: Items, *, title: str = "", width: float = 320, bar_height: float = 22,
                     font_size: float = 9.5, format_value: Formatter = fr_pct,
-                    colours: Sequence[str] = PALETTE) -> str:
+                    colours: Sequence[str] = PALETTE, total: object = None) -> str:
     """A single bar split in parts (e.g. women / men) with a legend below it.
 
     Each part is its value over the sum of the values (rounded shares may add up to 99.9 or
     100.1): the bar is always full. With no positive value, only the empty track is drawn.
+
+    With a masked part, the sum is unknown: the published parts are drawn over `total` (100 for shares, or the
+    published total of the counts) and the rest of the bar, what the masked parts add up to (the reader gets
+    it as total − published parts anyway), is hatched and marked « masqué ». Without a known total (None or
+    itself masked) no part is drawn: the whole bar is hatched, the legend gives each value (« s », « < 5 »).
     """
     if not items:
         raise ValueError("Répartition sans élément à représenter")
-    total = float(sum(v for _, v in items if v is not None and v > 0))
+    masquee = any(est_masque(v) for _, v in items)
+    if masquee:
+        total = _nombre(total)
+    else:
+        total = sum(v for _, value in items if (v := _nombre(value)) is not None and v > 0)
+    connu = total is not None and total > 0
     height = bar_height + 10 + font_size * 1.6
-    track = _rect(class_="track", x=0, y=0, width=width, height=bar_height, fill=TRACK)
-    content = [] if total > 0 else [track]
+    content = []
+    if not connu:
+        content += (_hachures(0, 0, width, bar_height) if masquee else
+                    [_rect(class_="track", x=0, y=0, width=width, height=bar_height, fill=TRACK)])
     x = 0.0
     for i, (_, value) in enumerate(items):
-        length = _length(value, total, width) if total > 0 else 0.0
+        if est_masque(value):
+            continue
+        length = min(_length(value, total, width), width - x) if connu else 0.0
         content.append(_rect(class_="part", x=x, y=0, width=length, height=bar_height,
                              fill=colours[i % len(colours)]))
         x += length
+    if masquee and connu and width - x > 0.5:
+        content += _hachures(x, 0, width - x, bar_height)
+    if masquee and width - x >= _char_width(font_size) * 8:
+        content.append(_text("masqué", (x + width) / 2, bar_height / 2 + font_size * 0.35, font_size,
+                             css_class="masque", anchor="middle", colour=MUTED, italic=True, bold=True))
     column = width / len(items)
     baseline = bar_height + 10 + font_size
     for i, (label, value) in enumerate(items):
         x0 = i * column
         content += [
             '<g class="legend">',
-            _rect(x=x0, y=baseline - font_size * 0.85, width=font_size, height=font_size,
-                  fill=colours[i % len(colours)]),
+            *(_hachures(x0, baseline - font_size * 0.85, font_size, font_size, step=3) if est_masque(value) else
+              [_rect(x=x0, y=baseline - font_size * 0.85, width=font_size, height=font_size,
+                     fill=colours[i % len(colours)])]),
             _text(f"{label} {format_value(value)}", x0 + font_size * 1.5, baseline, font_size,
                   css_class="label"),
             "</g>",
@@ -230,7 +290,7 @@ def diverging_bar_chart(items: Items, *, title: str = "", width: float = 360, la
     half = (width - label_width) / 2 - value_room
     if half <= 0:
         raise ValueError("Graphique trop étroit pour ses libellés et ses valeurs")
-    scale = max((abs(float(v)) for _, v in items if v is not None), default=0.0) or 1.0
+    scale = max((abs(v) for _, value in items if (v := _nombre(value)) is not None), default=0.0) or 1.0
     axis = label_width + value_room + half
     margin = 4.0
     height = 2 * margin + len(items) * (bar_height + gap) - (gap if items else 0)
@@ -239,13 +299,14 @@ def diverging_bar_chart(items: Items, *, title: str = "", width: float = 360, la
     for i, (label, value) in enumerate(items):
         y = margin + i * (bar_height + gap)
         baseline = y + bar_height / 2 + font_size * 0.35
-        v = None if value is None else float(value)
+        v = _nombre(value)
         length = 0.0 if v is None else min(abs(v), scale) / scale * half
         x = axis - length if v is not None and v < 0 else axis
         value_x = x - 4 if v is not None and v < 0 else axis + length + 4
         content += [
             '<g class="row">',
             _text(_fit(label, max_chars)[0], label_width - 6, baseline, font_size, css_class="label", anchor="end"),
+            _masquee(axis + font_size * 2, baseline, font_size * 0.9) if est_masque(value) else
             _rect(class_="bar", x=x, y=y, width=length, height=bar_height,
                   fill=NEGATIVE if v is not None and v < 0 else ACCENT),
             _text(format_value(value), value_x, baseline, font_size, css_class="value", bold=True,
@@ -265,11 +326,13 @@ def stacked_bar_chart(rows: Rows, parts: Sequence[str], *, title: str = "", widt
                       colours: Sequence[str] = PALETTE) -> str:
     """One bar per row made of its parts (e.g. staff of a contract type: women, men) on a common scale,
     the largest total filling the room; each part's value is written inside it when it fits, the row's
-    values after the bar otherwise. A legend names the parts below the bars."""
+    values after the bar otherwise. A legend names the parts below the bars. A masked part is not drawn (nor
+    counted in the scale): its value (« s », « < 5 ») is written after the bar, « valeur masquée » after it; the
+    report shows such a breakdown as a table instead (the bar's length would not be the row's total)."""
     room = width - label_width - value_width
     if room <= 0 or not parts:
         raise ValueError("Graphique trop étroit, ou sans partie à représenter")
-    totals = [sum(float(v) for v in values if v is not None and v > 0) for _, values in rows]
+    totals = [sum(v for value in values if (v := _nombre(value)) is not None and v > 0) for _, values in rows]
     scale = max(totals, default=0.0) or 1.0
     margin = 4.0
     legend_y = margin + len(rows) * (bar_height + gap) + font_size
@@ -285,10 +348,13 @@ def stacked_bar_chart(rows: Rows, parts: Sequence[str], *, title: str = "", widt
         x = float(label_width)
         hidden = []
         for j, value in enumerate(values):
+            text = format_value(value)
+            if est_masque(value):
+                hidden.append(f"{parts[j]} {text} ({VALEUR_MASQUEE})" if j < len(parts) else text)
+                continue
             length = _length(value, scale, room)
             content.append(_rect(class_="part", x=x, y=y, width=length, height=bar_height,
                                  fill=colours[j % len(colours)]))
-            text = format_value(value)
             if value and length >= _char_width(font_size) * len(text) + 4:
                 content.append(_text(text, x + length / 2, baseline, font_size, css_class="inside",
                                      anchor="middle", bold=True, colour="#ffffff" if j == 0 else INK))

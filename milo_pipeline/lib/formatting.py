@@ -6,20 +6,49 @@ Pure functions used by the report (as Jinja2 filters) and by the charts. Common 
   `Decimal` (51.25 → "51,3", 0.05 → "0,1"): no binary floating-point artefacts;
 - a missing value (None or NaN) → "–" (en dash);
 - negative numbers start with "-" (hyphen-minus); a value that rounds to zero never
-  carries a sign (-0.04 → "0,0").
+  carries a sign (-0.04 → "0,0");
+- a value hidden by disclosure control (`"s"` in a masked table, or a `Masque`) is written
+  « s », or « < k » for a count masked because it is from 1 to k−1 (`Masque(seuil=k)`), in
+  every unit: it is never formatted, summed or drawn as a number.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 ESPACE_FINE = "\u202f"
 ESPACE_INSECABLE = "\u00a0"
 ABSENT = "–"
+MASQUE = "s"  # the mark of a masked value in a masked indicator table (lib/suppression.py)
 
+
+@dataclass(frozen=True)
+class Masque:
+    """A value hidden by disclosure control. `seuil` = k for a count masked because it is from 1 to k−1 (written
+    « < k »: true of that count); None for any other masked value (a share, an amount, a count masked by
+    secondary suppression, whose true value may be large), written « s »."""
+
+    seuil: int | None = None
+
+    def __str__(self) -> str:
+        return f"<{ESPACE_INSECABLE}{self.seuil}" if self.seuil else MASQUE
+
+
+def masque(v: object) -> Masque | None:
+    """The Masque of a masked value (`"s"` → Masque()), None for any other value."""
+    if isinstance(v, Masque):
+        return v
+    return Masque() if isinstance(v, str) and v == MASQUE else None
+
+
+def est_masque(v: object) -> bool:
+    return masque(v) is not None
+
+UNITES = ("nb", "pct", "eur", "mois", "ratio")
 MOIS = (
     "janvier",
     "février",
@@ -61,6 +90,8 @@ def arrondi(v: object, decimales: int = 0) -> Decimal | None:
 
 def fr_nombre(v: object, decimales: int = 0) -> str:
     """1571 → "1 571"; 1234.56 with one decimal → "1 234,6" (U+202F between groups)."""
+    if (m := masque(v)) is not None:
+        return str(m)
     d = arrondi(v, decimales)
     if d is None:
         return ABSENT
@@ -80,6 +111,8 @@ def fr_nombre(v: object, decimales: int = 0) -> str:
 
 def fr_pct(v: object, decimales: int = 1) -> str:
     """51.25 → "51,3 %" (one decimal, U+202F before the sign)."""
+    if (m := masque(v)) is not None:
+        return str(m)
     if arrondi(v, decimales) is None:
         return ABSENT
     return f"{fr_nombre(v, decimales)}{ESPACE_FINE}%"
@@ -87,6 +120,8 @@ def fr_pct(v: object, decimales: int = 1) -> str:
 
 def fr_eur(v: object, decimales: int = 0) -> str:
     """110406 → "110 406 €"."""
+    if (m := masque(v)) is not None:
+        return str(m)
     if arrondi(v, decimales) is None:
         return ABSENT
     return f"{fr_nombre(v, decimales)}{ESPACE_FINE}€"
@@ -94,6 +129,8 @@ def fr_eur(v: object, decimales: int = 0) -> str:
 
 def fr_evolution(v: object) -> str:
     """A change in %, always signed: 16.67 → "+16,7 %", -7.95 → "-8,0 %" (hyphen-minus), 0 → "0,0 %"."""
+    if (m := masque(v)) is not None:
+        return str(m)
     d = arrondi(v, 1)
     if d is None:
         return ABSENT
@@ -102,7 +139,11 @@ def fr_evolution(v: object) -> str:
 
 def fr_valeur(v: object, unite: str) -> str:
     """An indicator value in its unit: nb; pct; eur (cents shown unless whole euros: "110 406 €",
-    "326,38 €"); mois (one decimal + "mois"); ratio (one decimal)."""
+    "326,38 €"); mois (one decimal + "mois"); ratio (one decimal). A masked value: « s » or « < k »."""
+    if unite not in UNITES:
+        raise ValueError(f"Unité d'indicateur inconnue : {unite!r} (attendu : nb, pct, eur, mois, ratio)")
+    if (m := masque(v)) is not None:
+        return str(m)
     if unite == "nb":
         return fr_nombre(v)
     if unite == "pct":
@@ -112,9 +153,7 @@ def fr_valeur(v: object, unite: str) -> str:
         return fr_eur(v, 0 if centimes is None or centimes == centimes.to_integral_value() else 2)
     if unite == "mois":
         return ABSENT if arrondi(v, 1) is None else f"{fr_nombre(v, 1)}{ESPACE_FINE}mois"
-    if unite == "ratio":
-        return fr_nombre(v, 1)
-    raise ValueError(f"Unité d'indicateur inconnue : {unite!r} (attendu : nb, pct, eur, mois, ratio)")
+    return fr_nombre(v, 1)
 
 
 def _jour(d: date) -> str:

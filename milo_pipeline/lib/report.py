@@ -9,7 +9,7 @@ title, a short definition, a list of blocks, and the Mission Locale's own text f
 `saisies/textes/<section>.md`). Each block has a `type` rendered by the partial `_bloc_<type>.html.j2`:
 `chiffres` (key-figure tiles), `repartition` (a breakdown: chart, optionally a table), `graphique`
 (a chart), `tableau` (a generic table), `tableau_dispositifs` (the programmes table), `evenements`
-(a list of events), `intertitre` (a heading between blocks).
+(a list of events), `intertitre` (a heading between blocks), `remarque` (a short text).
 
 Sections are driven by the indicator dictionary: every id belongs to one section (by its prefix, else
 by the dictionary's `section`); the blocks a section lays out by hand come first, then any other id of
@@ -17,6 +17,13 @@ the section that has rows in the period ("Autres indicateurs"), so a new indicat
 template change. A block whose indicators have no row in the period is left out; a section left
 without any block says « Données non disponibles pour la période » (or « Non renseigné » for the
 manual inputs) instead of failing.
+
+Diffusion (config/diffusion.yaml): the same builders make the internal version (the exact table, « Diffusion
+restreinte » on every page) and the public one, built from the table masked by disclosure control (a masked cell's
+`valeur` is `"s"`, its `secret` the reason). The public version never sees a hidden value: each masked cell reaches
+the templates and charts as a `formatting.Masque`, written « < k » for a count masked because it is from 1 to k−1,
+« s » otherwise, never summed, sorted by value nor drawn; each section lists the marks it shows. The list of
+events is left out of the public version (it would let a reader count masked events and visitors).
 """
 
 from __future__ import annotations
@@ -24,16 +31,21 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from milo_pipeline.lib import charts
+from milo_pipeline.lib.extraits import ConfigurationInvalide
 from milo_pipeline.lib.formatting import (
+    Masque,
+    est_masque,
     fr_date,
     fr_date_courte,
     fr_eur,
@@ -47,6 +59,7 @@ from milo_pipeline.lib.formatting import (
 )
 from milo_pipeline.lib.periods import Periode
 from milo_pipeline.lib.saisies import CONTRATS, slug
+from milo_pipeline.lib.suppression import PRIMAIRE
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 TEMPLATE = "rapport.html.j2"
@@ -64,6 +77,13 @@ PROGRAMMES_CTAI = ("CTAI",)
 PROGRAMMES_SANTE = ("PROJET SANTE", "EN MARCHE AU FEMININ", "Psychologue")
 RUBRIQUE_SANTE = "Santé"
 
+INTERNE, PUBLIQUE = "interne", "publique"
+VERSIONS = (INTERNE, PUBLIQUE)
+SEUIL_PUBLIC = 5
+LEGENDE_PRIMAIRE = "< {k} : effectif de 1 à {k1} personnes, masqué (secret statistique)."
+LEGENDE_SECRET = "s : secret statistique (valeur masquée)."
+EVENEMENTS_NON_LISTES = ("La liste détaillée des événements n'est pas reprise dans la version publique : elle "
+                         "permettrait de recompter des effectifs masqués.")
 NON_DISPONIBLE = "Données non disponibles pour la période."
 NON_RENSEIGNE = "Non renseigné pour la période."
 TEXTE_ABSENT = "Texte non renseigné."
@@ -109,6 +129,14 @@ def _modalite(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
+def _decroissant(valeur: Any) -> tuple[int, float]:
+    """Sort key, largest value first, masked values last (their true value is unknown: never ordered by it), then
+    missing ones."""
+    if est_masque(valeur):
+        return (1, 0.0)
+    return (0, -float(valeur)) if valeur is not None else (2, 0.0)
+
+
 def _commence(nom: str | None, prefixes: Sequence[str]) -> bool:
     return nom is not None and any(nom.lower().startswith(p.lower()) for p in prefixes)
 
@@ -120,8 +148,9 @@ class Indicateurs:
     the ids of its scope it did not lay out itself."""
 
     def __init__(self, rows: Iterable[Row], dictionnaire: Iterable[Row], debut: date, fin: date,
-                 vocabulaires: Iterable[Row] | None = None):
+                 vocabulaires: Iterable[Row] | None = None, seuil: int | None = None):
         self.debut, self.fin = debut, fin
+        self.seuil = seuil  # k of a masked table: a count masked as primary (1 to k−1) reads as Masque(k)
         self.dictionnaire = {d["indicateur"]: d for d in dictionnaire}
         self.valeurs: dict[tuple[str, str | None], Row] = {}
         self.modalites: dict[str, list[str | None]] = {}
@@ -140,6 +169,7 @@ class Indicateurs:
         for v in sorted(vocabulaires or [], key=lambda v: (v["vocabulaire"], int(v["ordre"]))):
             self.vocabulaires.setdefault(v["vocabulaire"], []).append(v["modalite"])
         self.lus: set[str] = set()
+        self.masques: set[Masque] = set()  # the masked values read (reset by each section, for its legend)
 
     def a(self, indicateur: str, modalite: str | None = None) -> bool:
         """Whether the indicator has a row in the period (for this modality, or any when None)."""
@@ -163,8 +193,13 @@ class Indicateurs:
         """{valeur, unite, present} of one cell; valeur None when the indicator has no row."""
         self.lus.add(indicateur)
         row = self.valeurs.get((indicateur, modalite))
-        return {"valeur": None if row is None else _clean(row.get("valeur")),
-                "unite": self.unite(indicateur, row), "present": row is not None}
+        unite = self.unite(indicateur, row)
+        valeur = None if row is None else _clean(row.get("valeur"))
+        if est_masque(valeur):
+            primaire = row.get("secret") == PRIMAIRE and unite == "nb" and self.seuil
+            valeur = Masque(self.seuil if primaire else None)
+            self.masques.add(valeur)
+        return {"valeur": valeur, "unite": unite, "present": row is not None}
 
     def nombre(self, indicateur: str, modalite: str | None = None) -> Any:
         return self.valeur(indicateur, modalite)["valeur"]
@@ -213,7 +248,7 @@ Dessin = Callable[..., str]
 # 376 px = the chart's column in rapport.css; rows 25 px apart, as the table rows beside it.
 BARRES_HORIZONTALES: Dessin = partial(charts.horizontal_bar_chart, width=376, label_width=176, gap=11)
 BARRES_VERTICALES: Dessin = partial(charts.vertical_bar_chart, height=140)
-BARRE_PARTAGEE: Dessin = charts.split_bar_chart
+BARRE_PARTAGEE: Dessin = partial(charts.split_bar_chart, total=100)  # the sex shares: they sum to 100
 # A full-width chart (the text column is 665 px wide).
 BARRES_LARGES: Dessin = partial(charts.horizontal_bar_chart, width=640, label_width=250, value_width=80,
                                 bar_height=12, gap=6, font_size=9)
@@ -319,8 +354,9 @@ class Rapport:
     """What the section builders share: the indicators, the catalogue, the texts, the events."""
 
     def __init__(self, ind: Indicateurs, programmes: list[Row], textes: Mapping[str, str],
-                 evenements: list[Row], date_exports: date | None):
+                 evenements: list[Row], date_exports: date | None, publique: bool = False):
         self.ind = ind
+        self.publique = publique
         self.programmes = programmes
         self.textes = dict(textes)
         self.evenements = evenements
@@ -354,8 +390,26 @@ class Rapport:
                 absent = NON_RENSEIGNE if saisie and not imilo else NON_DISPONIBLE
         self.montres |= self.ind.lus
         self.ind.lus.clear()
+        legende = legende_secret(self.ind.masques) if blocs else []
+        self.ind.masques.clear()
         return {"id": id_, "titre": titre, "definition": definition, "blocs": blocs, "texte": rendu,
-                "absent": absent, "sources": " ; ".join(sources), "niveau": niveau, "gabarit": SECTION_TEMPLATE}
+                "absent": absent, "sources": " ; ".join(sources), "niveau": niveau, "gabarit": SECTION_TEMPLATE,
+                "legende": legende}
+
+    def liste_evenements(self, evenements: list[Row], titre: str | None = None) -> Bloc | None:
+        """The list of events, left out of the public version (with a note when there were some)."""
+        if self.publique:
+            return {"type": "remarque", "titre": titre, "texte": EVENEMENTS_NON_LISTES} if evenements else None
+        return _liste_evenements(evenements, titre)
+
+
+def legende_secret(masques: Iterable[Masque]) -> list[str]:
+    """What the marks shown mean: « < k » (a count from 1 to k−1), « s » (any other masked value)."""
+    seuils = sorted({m.seuil for m in masques if m.seuil})
+    legende = [LEGENDE_PRIMAIRE.format(k=k, k1=k - 1) for k in seuils]
+    if any(not m.seuil for m in masques):
+        legende.append(LEGENDE_SECRET)
+    return legende
 
 
 Constructeur = Callable[[Rapport], list[Section]]
@@ -489,7 +543,7 @@ def _motifs(ind: Indicateurs, dispositif: str) -> str:
     """« Emploi durable 12 · Abandon 3 · … », largest first (the rows as they are, only ordered)."""
     motifs = [(m, c["valeur"]) for m, c in ind.sous_modalites("disp_sorties_motif_nb", dispositif)
               if c["valeur"]]
-    motifs.sort(key=lambda mv: (-mv[1], mv[0]))
+    motifs.sort(key=lambda mv: (_decroissant(mv[1]), mv[0]))
     return " · ".join(f"{m} {fr_nombre(v)}" for m, v in motifs)
 
 
@@ -536,8 +590,8 @@ def section_parrainage(r: Rapport) -> list[Section]:
     parrains = None
     if ind.a("parr_nb_parrains_retraites") or ind.a("parr_nb_parrains_actifs"):
         items = [(ind.libelle(i), ind.nombre(i)) for i in ("parr_nb_parrains_retraites", "parr_nb_parrains_actifs")]
-        parrains = _graphique("Parrains et marraines selon leur statut",
-                              charts.split_bar_chart(items, format_value=fr_nombre, width=640), demi=False)
+        parrains = _graphique("Parrains et marraines selon leur statut", charts.split_bar_chart(
+            items, format_value=fr_nombre, width=640, total=ind.nombre("parr_nb_parrains")), demi=False)
     return [r.section("parrainage", "Parrainage", [
         _chiffres("Les jeunes parrainés", [ind.chiffre(i) for i in (
             "parr_nb_jeunes", "parr_nb_jeunes_qpv", "parr_nb_jeunes_zrr", "parr_mineurs_pct")]),
@@ -665,7 +719,7 @@ def section_sante(r: Rapport) -> list[Section]:
         _chiffres("Événements santé", [
             ind.chiffre("evenements_rubrique_nb", RUBRIQUE_SANTE, "Événements santé"),
             ind.chiffre("evenements_rubrique_visiteurs_nb", RUBRIQUE_SANTE, "Visiteurs des événements santé")]),
-        _liste_evenements(evenements),
+        r.liste_evenements(evenements),
     ], definition="Les dispositifs de santé (psychologue, projets santé, actions sport et santé) et les "
                   "événements de la rubrique « Santé ».", texte="sante", saisie="evenements.yaml")]
 
@@ -704,7 +758,7 @@ def section_egalite(r: Rapport) -> list[Section]:
     if ind.a("rh_sexe_nb"):
         equipe = _graphique("L'équipe de la Mission Locale", charts.split_bar_chart(
             [(ligne["libelle"], ligne["valeur"]) for ligne in ind.repartition("rh_sexe_nb")],
-            format_value=fr_nombre, width=640), ind.definition("rh_sexe_nb"))
+            format_value=fr_nombre, width=640, total=ind.nombre("rh_nb_salaries")), ind.definition("rh_sexe_nb"))
     return [r.section("egalite", "Égalité filles-garçons", [
         _barres("Part des jeunes femmes selon le public", [(p, v) for p, v in publics if v is not None], "pct",
                 "Part des femmes dans chaque public, d'après les répartitions par sexe de ce rapport.",
@@ -728,15 +782,18 @@ def section_organigramme(r: Rapport) -> list[Section]:
     contrats = sorted(ind.modalites_de("rh_contrat_nb"),
                       key=lambda c: (CONTRATS.index(c) if c in CONTRATS else len(CONTRATS), c))
     sexes = ind.repartition("rh_sexe_nb") if ind.a("rh_sexe_nb") else []
-    graphique = None
-    if contrats and ind.a("rh_contrat_sexe_nb"):
+    graphique, note = None, ""
+    barres = [(c, [ind.nombre("rh_contrat_sexe_nb", f"{c}|{s['modalite']}") for s in sexes]) for c in contrats]
+    if any(est_masque(v) for _, valeurs in barres for v in valeurs):
+        # a bar without its masked part would not be the contract's headcount: the table alone shows them
+        note = "Le graphique par type de contrat n'est pas repris : une partie des effectifs est masquée."
+    elif contrats and ind.a("rh_contrat_sexe_nb"):
         graphique = _graphique("Salariés par type de contrat et sexe", charts.stacked_bar_chart(
-            [(c, [ind.nombre("rh_contrat_sexe_nb", f"{c}|{s['modalite']}") for s in sexes]) for c in contrats],
-            [s["libelle"] for s in sexes], width=640, label_width=200))
+            barres, [s["libelle"] for s in sexes], width=640, label_width=200))
     tableau = _tableau(None, [s["libelle"] for s in sexes] + [ENSEMBLE],
                        [{"libelle": c, "cellules": [ind.valeur("rh_contrat_sexe_nb", f"{c}|{s['modalite']}")
                                                     for s in sexes] + [ind.valeur("rh_contrat_nb", c)]}
-                        for c in contrats], premiere_colonne="Type de contrat")
+                        for c in contrats], note, premiere_colonne="Type de contrat")
     return [r.section("organigramme", "Organigramme", [
         _chiffres(None, [ind.chiffre("rh_nb_salaries")]
                   + [ind.chiffre("rh_sexe_nb", s["modalite"], s["libelle"]) for s in sexes]),
@@ -750,14 +807,14 @@ def section_evenements(r: Rapport) -> list[Section]:
     ind = r.ind
     par_rubrique = ("evenements_rubrique_nb", "evenements_rubrique_visiteurs_nb")
     rubriques = sorted((m for m in ind.modalites_de(par_rubrique[0]) if ind.nombre(par_rubrique[0], m)),
-                       key=lambda m: -ind.nombre(par_rubrique[0], m))
+                       key=lambda m: _decroissant(ind.nombre(par_rubrique[0], m)))
     titre = f"Événements {ind.debut.year}" if _annuel(ind) else "Événements"
     return [r.section("evenements", titre, [
         _chiffres(None, [ind.chiffre("evenements_nb"), ind.chiffre("evenements_visiteurs_nb")]),
         _tableau("Par rubrique", [ind.libelle(i) for i in par_rubrique],
                  [{"libelle": m, "cellules": [ind.valeur(i, m) for i in par_rubrique]} for m in rubriques],
                  premiere_colonne="Rubrique"),
-        _liste_evenements(r.evenements, "Les événements de la période"),
+        r.liste_evenements(r.evenements, "Les événements de la période"),
     ], definition="Les événements organisés ou co-organisés par la Mission Locale pendant la période.",
         texte="evenements", saisie="evenements.yaml", imilo=False,
         portee=_portee(ind, ("evenements_",), "evenements"))]
@@ -775,7 +832,7 @@ def section_budget(r: Rapport) -> list[Section]:
                                    ind.chiffre("budget_produits_eur", budget)])]
         for i in ("budget_charges_poste_eur", "budget_produits_poste_eur"):
             postes = sorted(((p, c["valeur"]) for p, c in ind.sous_modalites(i, budget)),
-                            key=lambda pv: -(pv[1] or 0))
+                            key=lambda pv: _decroissant(pv[1] or 0))
             blocs.append(_barres(ind.libelle(i), postes, "eur", demi=False))
     titre = "Budget"
     if len(budgets) == 1:
@@ -791,7 +848,8 @@ def section_satisfaction(r: Rapport) -> list[Section]:
     blocs: list[Bloc | None] = []
     for public, titre in (("jeunes", "Satisfaction des jeunes"), ("employeurs", "Satisfaction des employeurs")):
         questions = sorted(((q, ind.nombre(f"satisfaction_{public}_pct", q))
-                            for q in ind.modalites_de(f"satisfaction_{public}_pct")), key=lambda qv: -(qv[1] or 0))
+                            for q in ind.modalites_de(f"satisfaction_{public}_pct")),
+                           key=lambda qv: _decroissant(qv[1] or 0))
         repondants = _chiffres(None, [ind.chiffre(f"satisfaction_repondants_{public}_nb")])
         barres = _barres(ind.libelle(f"satisfaction_{public}_pct"), questions, "pct",
                          ind.definition(f"satisfaction_{public}_pct"), echelle_100=True)
@@ -854,7 +912,8 @@ def _mission_locale(meta: Mapping[str, Any]) -> dict[str, Any]:
 def build_report_context(rows: Iterable[Row], dictionnaire: Iterable[Row], programmes: Iterable[Row],
                          meta: Mapping[str, Any], vocabulaires: Iterable[Row] | None = None, *,
                          textes: Mapping[str, str] | None = None,
-                         evenements: Iterable[Row] | None = None) -> dict[str, Any]:
+                         evenements: Iterable[Row] | None = None, version: str = INTERNE,
+                         seuil: int = SEUIL_PUBLIC) -> dict[str, Any]:
     """The report's context: the rows of the period meta['periode_debut']..meta['periode_fin'], selected
     and ordered into sections.
 
@@ -864,14 +923,17 @@ def build_report_context(rows: Iterable[Row], dictionnaire: Iterable[Row], progr
     `meta`: mission_locale (config/mission_locale.yaml), periode_debut, periode_fin, date_exports, genere_le;
     `textes`: the Mission Locale's Markdown texts by name (lib.saisies.lire_textes);
     `evenements`: the events (stg_saisies__evenements rows: debut_date, fin_date, titre, description,
-    rubrique, visiteurs); only those starting in the period are listed.
+    rubrique, visiteurs); only those starting in the period are listed;
+    `version`: `interne` (the exact rows) or `publique` (`rows` masked by disclosure control with threshold `seuil`).
     """
     mission_locale = _mission_locale(meta)
+    diffusion = _diffusion(version, seuil)
     debut, fin = _as_date(meta["periode_debut"]), _as_date(meta["periode_fin"])
-    ind = Indicateurs(rows, dictionnaire, debut, fin, vocabulaires)
+    ind = Indicateurs(rows, dictionnaire, debut, fin, vocabulaires, diffusion["seuil"])
     evenements = sorted((e for e in evenements or [] if debut <= _as_date(e["debut_date"]) <= fin),
                         key=lambda e: (_as_date(e["debut_date"]), e.get("evenement_ordre") or 0))
-    rapport = Rapport(ind, list(programmes), textes or {}, evenements, meta.get("date_exports"))
+    rapport = Rapport(ind, list(programmes), textes or {}, evenements, meta.get("date_exports"),
+                      publique=diffusion["publique"])
     sections = [section for construire in SECTIONS for section in construire(rapport)]
     textes_ignores = sorted(set(rapport.textes) - rapport.textes_utilises)
     non_montres = sorted(set(ind.modalites) - rapport.montres)
@@ -886,6 +948,7 @@ def build_report_context(rows: Iterable[Row], dictionnaire: Iterable[Row], progr
         "sections": sections,
         "textes_ignores": textes_ignores,
         "indicateurs_non_montres": non_montres,
+        "diffusion": diffusion,
     }
 
 
@@ -915,17 +978,20 @@ CHIFFRES_MOIS: tuple[tuple[str, tuple[tuple[str, str | None, str | None], ...]],
 
 
 def build_dashboard_context(rows: Iterable[Row], dictionnaire: Iterable[Row], programmes: Iterable[Row],
-                            meta: Mapping[str, Any], vocabulaires: Iterable[Row] | None = None) -> dict[str, Any]:
+                            meta: Mapping[str, Any], vocabulaires: Iterable[Row] | None = None, *,
+                            version: str = INTERNE, seuil: int = SEUIL_PUBLIC) -> dict[str, Any]:
     """The monthly dashboard: key figures of the month meta['periode_debut']..meta['periode_fin'] beside
     those of the year to date (1 January → end of the month), and the programme entries of both.
-    Rows missing in both periods are left out; a group without rows says « Données non disponibles »."""
+    Rows missing in both periods are left out; a group without rows says « Données non disponibles ».
+    `version`, `seuil`: as for the report."""
     mission_locale = _mission_locale(meta)
+    diffusion = _diffusion(version, seuil)
     rows = list(rows)
     dictionnaire = list(dictionnaire)
     debut, fin = _as_date(meta["periode_debut"]), _as_date(meta["periode_fin"])
     cumul_debut = date(debut.year, 1, 1)
-    mois = Indicateurs(rows, dictionnaire, debut, fin, vocabulaires)
-    cumul = Indicateurs(rows, dictionnaire, cumul_debut, fin, vocabulaires)
+    mois = Indicateurs(rows, dictionnaire, debut, fin, vocabulaires, diffusion["seuil"])
+    cumul = Indicateurs(rows, dictionnaire, cumul_debut, fin, vocabulaires, diffusion["seuil"])
     groupes = []
     for titre, chiffres in CHIFFRES_MOIS:
         lignes = []
@@ -953,16 +1019,69 @@ def build_dashboard_context(rows: Iterable[Row], dictionnaire: Iterable[Row], pr
         "groupes": groupes,
         "entrees": entrees,
         "definition_entrees": mois.definition("disp_nb_beneficiaires"),
+        "diffusion": diffusion,
+        "legende": legende_secret(mois.masques | cumul.masques),
     }
 
 
 # --------------------------------------------------------------------------------------------
 # Rendering
 # --------------------------------------------------------------------------------------------
-def nom_fichier(periode: Periode) -> str:
-    """The PDF of a run: the monthly dashboard for a month, the activity report otherwise."""
+def nom_fichier(periode: Periode, version: str = INTERNE) -> str:
+    """The PDF of a run: the monthly dashboard for a month, the activity report otherwise; the public version's
+    name ends in `_public` (`rapport_activite_2024_public.pdf`)."""
     prefixe = "tableau_de_bord" if periode.is_mois else "rapport_activite"
-    return f"{prefixe}_{periode.label}.pdf"
+    return f"{prefixe}_{periode.label}{'_public' if version == PUBLIQUE else ''}.pdf"
+
+
+def _diffusion(version: str, seuil: int) -> dict[str, Any]:
+    """What the templates need to know of the version: the internal one is marked « Diffusion restreinte »."""
+    if version not in VERSIONS:
+        raise ValueError(f"Version du rapport inconnue : {version!r} (attendu : {', '.join(VERSIONS)})")
+    publique = version == PUBLIQUE
+    return {"version": version, "publique": publique, "interne": not publique,
+            "seuil": seuil if publique else None}
+
+
+@dataclass(frozen=True)
+class Diffusion:
+    """Which versions of the report a run writes, and the threshold k of the public one (config/diffusion.yaml)."""
+
+    versions: tuple[str, ...] = VERSIONS
+    seuil: int = SEUIL_PUBLIC
+
+
+def lire_diffusion(path: str | Path) -> Diffusion:
+    """config/diffusion.yaml (keys `versions`, `seuil`); a missing file gives the defaults (both, k = 5). A mistake
+    is refused with the file and the key named."""
+    path = Path(path)
+    nom = f"config/{path.name}"
+    if not path.is_file():
+        return Diffusion()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigurationInvalide(f"{nom} : YAML illisible ({exc})") from None
+    data = {} if data is None else data
+    if not isinstance(data, dict):
+        raise ConfigurationInvalide(f"{nom} : attendu les clés versions et seuil")
+    problemes = []
+    if inconnues := sorted(set(data) - {"versions", "seuil"}):
+        problemes.append(f"clé(s) inconnue(s) {inconnues} (attendu versions, seuil)")
+    versions = data.get("versions", list(VERSIONS))
+    if isinstance(versions, str):
+        versions = [versions]
+    if not isinstance(versions, list) or not versions:
+        problemes.append(f"`versions` : {versions!r} invalide (attendu une liste parmi {list(VERSIONS)})")
+        versions = []
+    elif bad := [v for v in versions if v not in VERSIONS]:
+        problemes.append(f"`versions` : {bad} inconnue(s) (attendu parmi {list(VERSIONS)})")
+    seuil = data.get("seuil", SEUIL_PUBLIC)
+    if not isinstance(seuil, int) or isinstance(seuil, bool) or seuil < 2:
+        problemes.append(f"`seuil` : {seuil!r} invalide (attendu un entier ≥ 2)")
+    if problemes:
+        raise ConfigurationInvalide("\n".join(f"{nom} : {p}" for p in problemes))
+    return Diffusion(tuple(v for v in VERSIONS if v in versions), seuil)
 
 
 def _environment() -> Environment:
