@@ -13,6 +13,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from . import ui
 from .instance import sqlite_sans_fsync_par_evenement
 from .lib.periods import Periode, parse_period, partition_keys
 
@@ -200,6 +201,7 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--year", type=int, default=2024)
     demo.add_argument("--out", help="dossier de sortie (défaut : MILO_HOME/demo/out)")
     demo.set_defaults(func=cmd_demo)
+    ui.ajouter_commande(sub)
     return p
 
 
