@@ -3,7 +3,14 @@ from decimal import Decimal
 
 import pytest
 
-from milo_pipeline.lib.charts import horizontal_bar_chart, split_bar_chart, vertical_bar_chart
+from milo_pipeline.lib.charts import (
+    diverging_bar_chart,
+    horizontal_bar_chart,
+    split_bar_chart,
+    stacked_bar_chart,
+    vertical_bar_chart,
+)
+from milo_pipeline.lib.formatting import Masque
 
 SVG = "{http://www.w3.org/2000/svg}"
 NNBSP = "\u202f"
@@ -110,3 +117,62 @@ def test_decimal_values_as_read_from_duckdb():
     parts = _by_class(_parse(split_bar_chart(items, width=300)), "rect", "part")
     assert [float(p.get("width")) for p in parts] == [200.0, 100.0]
     assert len(_by_class(_parse(vertical_bar_chart(items)), "rect", "bar")) == 2
+
+
+# --------------------------------------------------------------------------------------------
+# Masked values (disclosure control): never drawn, never in a scale or a total
+# --------------------------------------------------------------------------------------------
+def _texts(root: ET.Element, css_class: str) -> list[str]:
+    return [t.text for t in _by_class(root, "text", css_class)]
+
+
+def test_a_masked_bar_is_left_out_and_said_masked():
+    items = [("A", 40.0), ("B", Masque(5)), ("C", "s"), ("D", 20.0)]
+    root = _parse(horizontal_bar_chart(items, width=300, label_width=100, value_width=50))
+    # the scale is the published maximum (40 fills the room of 150): nothing of the masked values enters it
+    assert [float(b.get("width")) for b in _by_class(root, "rect", "bar")] == [150.0, 75.0]
+    assert _texts(root, "value") == [f"40,0{NNBSP}%", "<\u00a05", "s", f"20,0{NNBSP}%"]
+    assert _texts(root, "masque") == ["valeur masquée", "valeur masquée"]
+    assert len(_by_class(root, "rect", "track")) == 4
+
+
+def test_a_masked_column_is_left_out_and_said_masked():
+    root = _parse(vertical_bar_chart([("a", 40.0), ("b", "s"), ("c", 20.0)], width=300, height=150, font_size=10))
+    assert [float(b.get("height")) for b in _by_class(root, "rect", "bar")] == [100.0, 50.0]
+    assert _texts(root, "masque") == ["valeur", "masquée"]
+    assert _texts(root, "value")[1] == "s"
+
+
+def test_a_split_bar_with_a_masked_part_hatches_the_rest_of_the_known_total():
+    # shares: the total is 100; the published part takes its place, the rest (masked) is hatched
+    root = _parse(split_bar_chart([("Femmes", 30.0), ("Autre", "s"), ("Hommes", "s")], width=200, total=100))
+    assert [(float(p.get("x")), float(p.get("width"))) for p in _by_class(root, "rect", "part")] == [(0.0, 60.0)]
+    hachure = _by_class(root, "rect", "masque")
+    assert [(float(h.get("x")), float(h.get("width"))) for h in hachure[:1]] == [(60.0, 140.0)]
+    assert "masqué" in _texts(root, "masque")
+    assert _texts(root, "label") == [f"Femmes 30,0{NNBSP}%", "Autre s", "Hommes s"]
+
+
+def test_a_split_bar_without_a_known_total_draws_no_part():
+    for total in (None, "s"):
+        root = _parse(split_bar_chart([("Retraités", Masque(5)), ("Actifs", 12.0)], width=200, total=total,
+                                      format_value=lambda v: "<\u00a05" if isinstance(v, Masque) else str(v)))
+        assert [float(p.get("width")) for p in _by_class(root, "rect", "part")] == [0.0]
+        assert float(_by_class(root, "rect", "masque")[0].get("width")) == 200.0
+
+
+def test_a_masked_change_draws_no_bar():
+    root = _parse(diverging_bar_chart([("PMSMP", -8.0), ("Service civique", "s")], width=400, label_width=100,
+                                      font_size=10))
+    assert len(_by_class(root, "rect", "bar")) == 1
+    assert _texts(root, "value") == [f"-8,0{NNBSP}%", "s"]
+    assert _texts(root, "masque") == ["valeur masquée"]
+
+
+def test_a_masked_part_of_a_stacked_bar_is_neither_drawn_nor_counted():
+    root = _parse(stacked_bar_chart([("CDI", [36, Masque(5)]), ("CDD", [7, 2])], ["Femmes", "Hommes"], width=300,
+                                    label_width=100, value_width=20))
+    # the largest published total is 36 (CDI's masked part is not in it): 36 fills the room of 180
+    parts = _by_class(root, "rect", "part")
+    assert [(float(p.get("x")), float(p.get("width"))) for p in parts] == [(100.0, 180.0), (100.0, 35.0), (135.0, 10.0)]
+    assert _texts(root, "value")[0] == "Hommes <\u00a05 (valeur masquée)"

@@ -3,8 +3,10 @@ from datetime import date
 import pytest
 
 from milo_pipeline.lib.formatting import (
+    Masque,
     fr_date,
     fr_eur,
+    fr_evolution,
     fr_nombre,
     fr_pct,
     fr_periode,
@@ -111,3 +113,21 @@ def test_fr_texte_keeps_french_punctuation_attached():
         "le statut «\u00a0Présent\u00a0»\u202f; total\u00a0: 5\u202f%"
     )
     assert fr_texte(None) == ""
+
+
+# A value masked by disclosure control: « s », or « < k » for a count masked because it is from 1 to k−1.
+@pytest.mark.parametrize("unite", ["nb", "pct", "eur", "mois", "ratio"])
+def test_a_masked_value_is_written_as_its_mark_in_every_unit(unite):
+    assert fr_valeur("s", unite) == "s"
+    assert fr_valeur(Masque(), unite) == "s"
+    assert fr_valeur(Masque(5), unite) == "<\u00a05"
+
+
+def test_every_formatter_writes_a_mask_without_failing():
+    for formateur in (fr_nombre, fr_pct, fr_eur, fr_evolution):
+        assert formateur("s") == "s"
+        assert formateur(Masque(7)) == "<\u00a07"
+    with pytest.raises(ValueError, match="Unité d'indicateur inconnue"):
+        fr_valeur("s", "km")
+    with pytest.raises(ValueError, match="non numérique"):
+        fr_nombre("x")  # only « s » is a mark: any other text is still an error
