@@ -121,6 +121,10 @@ def test_what_was_sent_is_sent_again_as_it_was():
     assert [r["valeur"] for r in table.lignes] == [12, MASQUE]
     assert table.figees_differentes == ((ANNEE.debut, ANNEE.fin, "acc_nb_jeunes", None),)
     assert table.motifs[(ANNEE.debut, ANNEE.fin, "pa_nb_jeunes", None)] == ANTERIEUR
+    lignes = [ligne("acc_nb_jeunes", 13, ANNEE), ligne("pa_nb_jeunes", 40, ANNEE)]
+    assert extraits.valeurs_conservees_csv(lignes, table).decode().splitlines() == [
+        "periode_debut,periode_fin,indicateur,modalite,valeur_envoyee,valeur_calculee,unite",
+        "2024-01-01,2024-12-31,acc_nb_jeunes,,12,13,nb"]
 
 
 def test_a_difference_that_only_a_cell_already_sent_could_hide_masks_the_new_cell():

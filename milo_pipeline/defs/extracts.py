@@ -55,9 +55,11 @@ def secret_statistique(context: dg.AssetExecutionContext, milo: MiloSettings) ->
         context.log.warning("secret statistique : valeurs sans population déclarée (config/secret_statistique."
                             f"yaml), toujours masquées : {', '.join(table.non_declares)}")
     if table.figees_differentes:
+        chemin = milo.run_dir(context.run_id) / "valeurs_deja_envoyees.csv"
+        chemin.write_bytes(extraits.valeurs_conservees_csv(lignes, table))
         context.log.warning(f"secret statistique : {len(table.figees_differentes)} cellule(s) déjà envoyée(s) "
-                            "diffèrent des exports de ce run : la valeur envoyée est conservée (README, « Registre "
-                            "des diffusions »)")
+                            "diffèrent des exports de ce run : la valeur envoyée est conservée, liste dans "
+                            f"{chemin} (README, « Corriger un chiffre déjà envoyé »)")
     motifs = sorted(set(table.motifs.values()))
     return dg.MaterializeResult(metadata={
         "seuil": seuil,

@@ -280,6 +280,22 @@ def secretiser_indicateurs(lignes: Iterable[Ligne], structure: Structure, seuil:
                          len(dues_aux_ecarts), tuple(figees_differentes))
 
 
+def valeurs_conservees_csv(lignes: Iterable[Ligne], table: Secretisation) -> bytes:
+    """The cells already sent whose value computed now differs (`table.figees_differentes`): the value sent (kept)
+    beside the value of this run, for the data team (README, « Corriger un chiffre déjà envoyé »)."""
+    calculees = {cle(r): r for r in lignes}
+    envoyees = {cle(r): r["valeur"] for r in table.lignes}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(("periode_debut", "periode_fin", "indicateur", "modalite", "valeur_envoyee", "valeur_calculee",
+                     "unite"))
+    for k in table.figees_differentes:
+        r = calculees[k]
+        writer.writerow((*(d.isoformat() for d in k[:2]), k[2], k[3] or "", format_valeur(envoyees[k], r["unite"]),
+                         format_valeur(r["valeur"], r["unite"]), r["unite"]))
+    return buffer.getvalue().encode("utf-8")
+
+
 # ------------------------------------------------------------------------------------------ funders
 
 @dataclass(frozen=True)
