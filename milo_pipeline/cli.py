@@ -9,13 +9,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import sys
 import warnings
+from datetime import date
 from pathlib import Path
 
 from . import ui
 from .instance import sqlite_sans_fsync_par_evenement
+from .lib import retention
+from .lib.fichiers import UMASK_PRIVE, proteger_milo_home
 from .lib.periods import Periode, parse_period, partition_keys
+from .lib.pseudonymisation import KEY_FILE
 
 EXIT_OK, EXIT_ECHEC, EXIT_USAGE = 0, 1, 2
 
@@ -41,6 +46,12 @@ def run_pipeline(exports: Path, periode: Periode, out: Path, milo_home: Path) ->
     if not exports.is_dir():
         print(f"Erreur : le dossier des exports {exports} n'existe pas.", file=sys.stderr)
         return EXIT_USAGE
+    try:
+        mois = retention.lire_duree()
+    except retention.RetentionInvalide as exc:
+        print(f"Erreur de configuration : {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    _rendre_prive(milo_home)
     _prepare_dagster_home(milo_home)
     warnings.filterwarnings("ignore")
     import dagster as dg
@@ -69,7 +80,35 @@ def run_pipeline(exports: Path, periode: Periode, out: Path, milo_home: Path) ->
             run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
             raise_on_error=False,
         )
-    return _summarise(result, periode, out, log, milo_home)
+    code = _summarise(result, periode, out, log, milo_home)
+    if code == EXIT_OK and mois:
+        _conservation(milo_home, mois, _proteges(milo_home, out, exports))
+    return code
+
+
+def _rendre_prive(milo_home: Path) -> None:
+    """MILO_HOME made private (it may predate the umask of `main`); a warning if it cannot be."""
+    for avertissement in proteger_milo_home(milo_home):
+        print(avertissement, file=sys.stderr)
+
+
+def _proteges(milo_home: Path, out: Path | None = None, exports: Path | None = None) -> tuple[Path, ...]:
+    """What a purge never removes, even if someone put it under archive/ or runs/."""
+    return (Path(os.environ.get("MILO_WAREHOUSE") or milo_home / "warehouse.duckdb"), milo_home / KEY_FILE,
+            out or Path(os.environ.get("MILO_OUT") or milo_home / "out"),
+            exports or Path(os.environ.get("MILO_EXPORTS") or milo_home / "landing"))
+
+
+def _conservation(milo_home: Path, mois: int, proteges: tuple[Path, ...]) -> None:
+    """The retention period of config/conservation.yaml, applied after a successful run (as `purge` would)."""
+    try:
+        purge = retention.purger(milo_home, retention.avant_mois(date.today(), mois), proteges)
+    except OSError as exc:
+        print(f"Attention : conservation ({mois} mois) non appliquée : {exc.strerror}", file=sys.stderr)
+        return
+    print(f"Conservation ({mois} mois, config/conservation.yaml) : {purge.resume()}")
+    for avertissement in purge.avertissements:
+        print(f"Attention : {avertissement}", file=sys.stderr)
 
 
 def _ingestion_summary(result) -> list[str]:
@@ -186,6 +225,37 @@ def cmd_demo(args) -> int:
     return run_pipeline(exports, parse_period(str(args.year)), out, home)
 
 
+USAGE_PURGE = "usage : milo-pipeline [--milo-home DOSSIER] purge --before AAAA-MM-JJ"
+
+
+def cmd_purge(args) -> int:
+    """Remove the archived raw exports and the run folders dated before --before (lib/retention.py)."""
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.before):
+            raise ValueError
+        avant = date.fromisoformat(args.before)
+    except ValueError:
+        print(f"Erreur : date invalide « {args.before} » (attendu AAAA-MM-JJ, par exemple 2024-12-01).\n"
+              f"{USAGE_PURGE}", file=sys.stderr)
+        return EXIT_USAGE
+    home = _milo_home(args).resolve()
+    if not home.is_dir():
+        print(f"Erreur : MILO_HOME={home} n'existe pas.\n{USAGE_PURGE}", file=sys.stderr)
+        return EXIT_USAGE
+    _rendre_prive(home)
+    try:
+        purge = retention.purger(home, avant, _proteges(home))
+    except OSError as exc:
+        print(f"Erreur : purge interrompue : {exc.strerror} ({exc.filename})", file=sys.stderr)
+        return EXIT_ECHEC
+    print(f"Purge de MILO_HOME={home} : {purge.resume()}")
+    for ligne in purge.lignes()[1:]:
+        print(ligne)
+    for avertissement in purge.avertissements:
+        print(f"Attention : {avertissement}", file=sys.stderr)
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="milo-pipeline", description="Exports i-milo → indicateurs, rapport PDF.")
     p.add_argument("--milo-home", help="dossier de travail (défaut : $MILO_HOME, sinon ./data)")
@@ -201,13 +271,23 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--year", type=int, default=2024)
     demo.add_argument("--out", help="dossier de sortie (défaut : MILO_HOME/demo/out)")
     demo.set_defaults(func=cmd_demo)
+    purge = sub.add_parser("purge", help="supprime les exports archivés et les dossiers de run antérieurs à une date")
+    purge.add_argument("--before", required=True, metavar="AAAA-MM-JJ",
+                       help="date : ce qui est daté d'avant est supprimé (MILO_HOME/archive, MILO_HOME/runs)")
+    purge.set_defaults(func=cmd_purge)
     ui.ajouter_commande(sub)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    return args.func(args)
+    # First of all: whatever this process creates (MILO_HOME, warehouse, archive, runs, logs, Dagster storage,
+    # dbt state, outputs) is private to the user running it, 0700 folders and 0600 files (lib/fichiers.py).
+    umask = os.umask(UMASK_PRIVE)
+    try:
+        args = parser().parse_args(argv)
+        return args.func(args)
+    finally:
+        os.umask(umask)  # an in-process caller (the tests) gets its own back
 
 
 if __name__ == "__main__":

@@ -1,4 +1,20 @@
 """The code location: every asset, check, job, schedule, sensor and resource of milo-pipeline."""
+# ruff: noqa: E402  (the umask is set before the other imports)
+
+import logging
+import os
+from pathlib import Path
+
+from .lib.fichiers import UMASK_PRIVE, milo_home_protege, proteger_milo_home
+
+# First of all, in every process that loads the code location (the code server of the UI and the daemon, each run
+# launched from them): what it creates under MILO_HOME is private to the user, 0700 folders and 0600 files; a
+# MILO_HOME made before is tightened, and a warning logged if it stays open to others (lib/fichiers.py). The CLI
+# has done both for its own MILO_HOME already.
+os.umask(UMASK_PRIVE)
+if not milo_home_protege():
+    for _avertissement in proteger_milo_home(Path(os.environ.get("MILO_HOME") or "data").resolve()):
+        logging.getLogger("milo_pipeline").warning(_avertissement)
 
 import dagster as dg
 

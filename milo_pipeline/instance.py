@@ -88,4 +88,10 @@ def prepare_dagster_home(home: Path) -> Path:
 
 
 if __name__ == "__main__":
-    print(prepare_dagster_home(dagster_home(Path(sys.argv[1]) if len(sys.argv) > 1 else None)))
+    from .lib.fichiers import UMASK_PRIVE, proteger_milo_home
+
+    os.umask(UMASK_PRIVE)  # DAGSTER_HOME and dagster.yaml private to the user, like all of MILO_HOME
+    milo_home = Path(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("MILO_HOME") or "data")
+    for avertissement in proteger_milo_home(milo_home.resolve()):
+        print(avertissement, file=sys.stderr)
+    print(prepare_dagster_home(dagster_home(milo_home)))

@@ -73,17 +73,16 @@ def test_publish_moves_a_staging_tree_into_place(tmp_path):
 
 
 def test_publish_failing_midway_leaves_every_previous_output(tmp_path):
-    """The second file cannot be written (its temporary name is taken by a folder): nothing is replaced, not
-    even the first file, and no temporary file is left."""
+    """The second file cannot be written (its folder's name is taken by a file): nothing is replaced, not even
+    the first file, and no temporary file is left."""
     staging, out = tmp_path / "staging", tmp_path / "out"
-    staging.mkdir()
+    (staging / "sous").mkdir(parents=True)
     (staging / "a.csv").write_bytes(b"new a")
-    (staging / "b.pdf").write_bytes(b"new b")
+    (staging / "sous" / "b.pdf").write_bytes(b"new b")
     out.mkdir()
     (out / "a.csv").write_bytes(b"old a")
-    (out / "b.pdf").write_bytes(b"old b")
-    (out / ".b.pdf.tmp").mkdir()
+    (out / "sous").write_bytes(b"old sous")
     with pytest.raises(OSError):
         publish(staging, out)
-    assert (out / "a.csv").read_bytes() == b"old a" and (out / "b.pdf").read_bytes() == b"old b"
-    assert sorted(p.name for p in out.iterdir()) == [".b.pdf.tmp", "a.csv", "b.pdf"]
+    assert (out / "a.csv").read_bytes() == b"old a" and (out / "sous").read_bytes() == b"old sous"
+    assert sorted(p.name for p in out.iterdir()) == ["a.csv", "sous"]

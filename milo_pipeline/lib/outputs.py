@@ -6,6 +6,7 @@ import csv
 import io
 import os
 import shutil
+import tempfile
 from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -41,13 +42,25 @@ def _iso(d) -> str:
     return d.isoformat() if isinstance(d, date) else str(d)
 
 
+def temporaire(dest: Path) -> tuple[int, Path]:
+    """A new empty file beside `dest` under an unpredictable name (`.<name>.<random>.tmp`, created with O_EXCL,
+    mode 0600): a link planted under a name we would have used is never followed. (fd, path)."""
+    fd, nom = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
+    return fd, Path(nom)
+
+
 def write_atomic(path: Path, data: bytes) -> Path:
     """Write to a temporary sibling then rename: the previous file stays whole until the new one is."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    fd, tmp = temporaire(path)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 
@@ -62,13 +75,13 @@ def publish(staging: Path, out: Path) -> list[Path]:
         for source in sorted(p for p in staging.rglob("*") if p.is_file()):
             dest = out / source.relative_to(staging)
             dest.parent.mkdir(parents=True, exist_ok=True)
-            tmp = dest.with_name(f".{dest.name}.tmp")
+            fd, tmp = temporaire(dest)
             prets.append((tmp, dest))
-            shutil.copyfile(source, tmp)
-    except OSError:
+            with os.fdopen(fd, "wb") as copie, open(source, "rb") as src:
+                shutil.copyfileobj(src, copie, 1 << 20)
+    except BaseException:
         for tmp, _ in prets:
-            if tmp.is_file():
-                tmp.unlink()
+            tmp.unlink(missing_ok=True)
         raise
     for tmp, dest in prets:
         os.replace(tmp, dest)

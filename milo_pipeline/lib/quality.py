@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -342,9 +341,9 @@ def entree_suite(nom: str, titre: str, niveau: str, resultat: ResultatSuite, lig
 
 
 def _atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    from .outputs import write_atomic
+
+    write_atomic(path, text.encode("utf-8"))  # a temporary sibling with an unpredictable name, then renamed
 
 
 _ORDRE = {"ingestion": 0, "bloquant": 1, "avertissement": 2}

@@ -19,6 +19,7 @@ import numpy as np
 
 from .contract import Table, normalise_entete
 from .errors import Probleme
+from .fichiers import ouvrir_fichier_ordinaire, refus
 
 EXTENSIONS = (".csv", ".xlsx")
 _CHUNK = 1 << 20
@@ -37,27 +38,36 @@ class FichierExport:
 
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with ouvrir_fichier_ordinaire(path) as f:
         for chunk in iter(lambda: f.read(_CHUNK), b""):
             h.update(chunk)
     return h.hexdigest()
 
 
 def find_exports(folder: Path, tables: dict[str, Table]) -> tuple[dict[str, Path], list[Probleme]]:
-    """One file per table of the contract, found by its name prefix (`evenements_2024-12-31.csv`)."""
+    """One file per table of the contract, found by its name prefix (`evenements_2024-12-31.csv`). A name that
+    matches but is not a regular file (a symbolic link, a FIFO, a device, a folder) is refused: it is neither
+    read nor archived (lstat: a link is never followed, a FIFO never opened)."""
     folder = Path(folder)
     if not folder.is_dir():
         return {}, [Probleme(str(folder), "dossier des exports introuvable")]
     found: dict[str, list[Path]] = {t: [] for t in tables}
+    problemes: list[Probleme] = []
+    refusees: set[str] = set()  # tables whose only candidates were refused: no « aucun fichier » on top
     for path in sorted(folder.iterdir()):
-        if not path.is_file() or path.suffix.lower() not in EXTENSIONS or path.name.startswith((".", "~$")):
+        if path.suffix.lower() not in EXTENSIONS or path.name.startswith((".", "~$")):
             continue
         for table in tables:
             if re.match(rf"^{re.escape(table)}([_\-. ]|$)", path.stem, flags=re.IGNORECASE):
-                found[table].append(path)
-    problemes = []
+                if raison := refus(path):
+                    problemes.append(Probleme(path.name, raison))
+                    refusees.add(table)
+                else:
+                    found[table].append(path)
     fichiers = {}
     for table, paths in found.items():
+        if not paths and table in refusees:
+            continue
         if not paths:
             problemes.append(Probleme(
                 str(folder), f"aucun fichier pour la table « {table} » "
@@ -97,7 +107,7 @@ def detect_encoding(path: Path) -> str:
 
 def first_bad_line(path: Path, encodages: tuple[str, ...]) -> int:
     """The first line holding a NUL byte or that none of `encodages` decodes (for the error message)."""
-    with open(path, "rb") as f:
+    with ouvrir_fichier_ordinaire(path) as f:
         for numero, line in enumerate(f, start=1):
             if b"\0" in line:
                 return numero
@@ -114,7 +124,7 @@ def first_bad_line(path: Path, encodages: tuple[str, ...]) -> int:
 
 
 def read_header_line(path: Path, encodage: str) -> str:
-    with open(path, encoding=encodage, newline="") as f:
+    with io.TextIOWrapper(ouvrir_fichier_ordinaire(path), encoding=encodage, newline="") as f:
         return f.readline().rstrip("\r\n")
 
 
@@ -159,7 +169,7 @@ def _cp1252_des_premiers(path: Path, n: int) -> tuple[bool, bool]:
     """(decodable as Windows-1252, holds a UTF-8 accent) for the first `n` chunks of a file, chunk by chunk as
     detect_encoding reads them."""
     est_cp1252, accents = True, False
-    with open(path, "rb") as f:
+    with ouvrir_fichier_ordinaire(path) as f:
         for _ in range(n):
             chunk = f.read(_CHUNK)
             est_cp1252 = est_cp1252 and not any(b in chunk for b in _INDEFINIS_CP1252)
@@ -183,7 +193,7 @@ def analyse_csv(path: Path) -> AnalyseCsv:
     vides, reste = False, b""
     crlf = lf = False
     n = 0
-    with open(path, "rb") as f, ThreadPoolExecutor(1, thread_name_prefix="sha256") as hacheur:
+    with ouvrir_fichier_ordinaire(path) as f, ThreadPoolExecutor(1, thread_name_prefix="sha256") as hacheur:
         hachage = None
         for chunk in iter(lambda: f.read(_CHUNK), b""):
             if hachage is not None:
@@ -236,7 +246,8 @@ def transcode_to_utf8(path: Path, encodage: str, dest: Path, vide: str | None = 
     """A UTF-8 copy of a CSV file for DuckDB's reader, line endings made uniform (chunked, never the raw
     file itself). With `vide` (a row of empty cells, e.g. ";;;"), blank lines become that row, so that
     DuckDB counts them and every row keeps its line number."""
-    with open(path, encoding=encodage, newline=None) as src, open(dest, "w", encoding="utf-8", newline="\n") as out:
+    with io.TextIOWrapper(ouvrir_fichier_ordinaire(path), encoding=encodage, newline=None) as src, \
+            open(dest, "w", encoding="utf-8", newline="\n") as out:
         reste = ""
         for chunk in iter(lambda: src.read(_CHUNK), ""):
             if vide is None:

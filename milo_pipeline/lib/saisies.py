@@ -20,6 +20,7 @@ Dagster-free; the formats are documented in README.md ("Saisies manuelles") and 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ import duckdb
 import yaml
 
 from .errors import ExportsInvalides, Probleme
+from .fichiers import FichierRefuse, lire_fichier_ordinaire, refus
 
 DOSSIER = "saisies"
 FICHIERS = ("effectifs.yaml", "budget.yaml", "satisfaction.yaml", "evenements.yaml")
@@ -445,24 +447,51 @@ LECTEURS = {"effectifs.yaml": _effectifs, "budget.yaml": _budget, "satisfaction.
 # --------------------------------------------------------------------------------------------
 # The folder
 # --------------------------------------------------------------------------------------------
-def _lire_texte(path: Path, nom: str) -> tuple[str | None, Probleme | None]:
-    data = path.read_bytes()
+def _lire_texte(path: Path, nom: str) -> tuple[str | None, str | None, Probleme | None]:
+    """(text, sha256 of its bytes, None), or (None, None, the problem). Only a regular file is read: a symbolic
+    link (to the key file…), a FIFO, a device or a folder is refused (lib/fichiers.py, O_NOFOLLOW)."""
+    try:
+        data = lire_fichier_ordinaire(path)
+    except FichierRefuse as exc:
+        return None, None, ProblemeSaisie(nom, exc.message)
     try:
         texte = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         ligne = data[:exc.start].count(b"\n") + 1
-        return None, ProblemeSaisie(nom, "encodage non reconnu : enregistrer le fichier en UTF-8", ligne=ligne)
-    return texte.replace("\r\n", "\n"), None
+        return None, None, ProblemeSaisie(nom, "encodage non reconnu : enregistrer le fichier en UTF-8", ligne=ligne)
+    return texte.replace("\r\n", "\n"), hashlib.sha256(data).hexdigest(), None
+
+
+def _entrees(racine: Path, dossier: Path, problemes: list[Probleme]) -> list[Path]:
+    """The files under `racine`, in path order, without following links: a sub-folder is walked (a folder named
+    like a text is refused), anything that is neither a folder nor a regular file is refused. Hidden and
+    temporary names (`.…`, `~…`) are skipped."""
+    chemins: list[Path] = []
+    with os.scandir(racine) as it:
+        entrees = sorted(it, key=lambda e: e.name)
+    for entree in entrees:
+        path = Path(entree.path)
+        if entree.name.startswith((".", "~")):
+            continue
+        relatif = f"{DOSSIER}/{path.relative_to(dossier).as_posix()}"
+        if entree.is_dir(follow_symlinks=False) and path.suffix.lower() != ".md":
+            chemins += _entrees(path, dossier, problemes)
+        elif raison := refus(path):
+            problemes.append(ProblemeSaisie(relatif, raison))
+        else:
+            chemins.append(path)
+    return chemins
 
 
 def _textes(dossier: Path, saisies: Saisies, problemes: list[Probleme]) -> None:
     racine = dossier / DOSSIER_TEXTES
+    if raison := refus(racine, "dossier"):
+        problemes.append(ProblemeSaisie(f"{DOSSIER}/{DOSSIER_TEXTES}", raison))
+        return
     if not racine.is_dir():
         return
-    for path in sorted(racine.rglob("*")):
+    for path in _entrees(racine, dossier, problemes):
         relatif = f"{DOSSIER}/{path.relative_to(dossier).as_posix()}"
-        if path.is_dir() or path.name.startswith((".", "~")):
-            continue
         parties = path.relative_to(racine).with_suffix("").parts
         if path.suffix.lower() != ".md":
             saisies.avertissements.append(ProblemeSaisie(relatif, "fichier ignoré (seuls les textes .md sont lus)"))
@@ -476,11 +505,11 @@ def _textes(dossier: Path, saisies: Saisies, problemes: list[Probleme]) -> None:
                 relatif, "nom de texte inconnu (attendu : textes/<section>.md avec <section> parmi "
                 f"{', '.join(TEXTES)}, ou textes/territoires/<epci-en-minuscules-sans-accents>.md)"))
             continue
-        texte, probleme = _lire_texte(path, relatif)
+        texte, sha256, probleme = _lire_texte(path, relatif)
         if probleme:
             problemes.append(probleme)
             continue
-        saisies.fichiers[relatif] = hashlib.sha256(path.read_bytes()).hexdigest()
+        saisies.fichiers[relatif] = sha256
         if not texte.strip():
             saisies.avertissements.append(ProblemeSaisie(relatif, "texte vide, ignoré"))
         elif len(texte) > TAILLE_MAX_TEXTE:
@@ -490,10 +519,18 @@ def _textes(dossier: Path, saisies: Saisies, problemes: list[Probleme]) -> None:
             saisies.textes[nom] = texte
 
 
+def _dossier_refuse(dossier: Path) -> None:
+    """EXPORTS/saisies itself must not be a symbolic link (it would read any folder of the machine)."""
+    if raison := refus(dossier, "dossier"):
+        raise SaisiesInvalides([ProblemeSaisie(DOSSIER, raison)])
+
+
 def lire_saisies(dossier: Path) -> Saisies:
     """Read and check the manual inputs of `dossier` (EXPORTS/saisies). A missing folder or file is not an
-    error (a warning: the report says « non renseigné »); a bad value is (SaisiesInvalides, every problem)."""
+    error (a warning: the report says « non renseigné »); a bad value is (SaisiesInvalides, every problem), and
+    so is a file or folder that is a symbolic link or not a regular file."""
     dossier = Path(dossier)
+    _dossier_refuse(dossier)
     saisies = Saisies(dossier)
     if not dossier.is_dir():
         saisies.avertissements.append(ProblemeSaisie(
@@ -502,11 +539,11 @@ def lire_saisies(dossier: Path) -> Saisies:
         return saisies
     problemes: list[Probleme] = []
     for path in sorted(dossier.iterdir()):
-        if path.is_file() and path.suffix.lower() in (".yaml", ".yml") and path.stem + ".yaml" not in FICHIERS:
+        if path.suffix.lower() in (".yaml", ".yml") and path.stem + ".yaml" not in FICHIERS:
             problemes.append(ProblemeSaisie(
                 f"{DOSSIER}/{path.name}", f"fichier de saisie inconnu (attendu : {', '.join(FICHIERS)})"))
     for nom, lecteur in LECTEURS.items():
-        candidats = [p for p in (dossier / nom, dossier / nom.replace(".yaml", ".yml")) if p.is_file()]
+        candidats = [p for p in (dossier / nom, dossier / nom.replace(".yaml", ".yml")) if os.path.lexists(p)]
         relatif = f"{DOSSIER}/{nom}"
         if not candidats:
             saisies.avertissements.append(ProblemeSaisie(relatif, "fichier absent : non renseigné"))
@@ -516,11 +553,11 @@ def lire_saisies(dossier: Path) -> Saisies:
             continue
         path = candidats[0]
         relatif = f"{DOSSIER}/{path.name}"
-        texte, probleme = _lire_texte(path, relatif)
+        texte, sha256, probleme = _lire_texte(path, relatif)
         if probleme:
             problemes.append(probleme)
             continue
-        saisies.fichiers[relatif] = hashlib.sha256(path.read_bytes()).hexdigest()
+        saisies.fichiers[relatif] = sha256
         fichier = _Fichier(relatif, texte)
         if not fichier.problemes:
             if fichier.donnees is None:
@@ -537,6 +574,7 @@ def lire_saisies(dossier: Path) -> Saisies:
 def lire_textes(dossier: Path) -> dict[str, str]:
     """The narrative texts only (the report): {"parcours": "# …", "territoires/cc-du-doubs-baumois": …}."""
     dossier = Path(dossier)
+    _dossier_refuse(dossier)
     saisies = Saisies(dossier)
     problemes: list[Probleme] = []
     if dossier.is_dir():

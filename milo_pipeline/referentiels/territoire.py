@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import subprocess
 import sys
@@ -34,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from ..lib.outputs import write_atomic
 
 PAQUET = "@etalab/decoupage-administratif"
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "territoire.yaml"
@@ -166,13 +169,13 @@ def lire_paquet(tarball: Path, version: str) -> tuple[list[dict], list[dict]]:
 
 
 def ecrire_csv(path: Path, lignes: list[dict[str, str]], colonnes: tuple[str, ...]) -> None:
-    """UTF-8, comma-separated, LF line endings: stable bytes for a versioned seed."""
-    tmp = path.with_suffix(".csv.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=colonnes, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(lignes)
-    tmp.replace(path)
+    """UTF-8, comma-separated, LF line endings: stable bytes for a versioned seed. Written beside the seed under
+    an unpredictable temporary name, then renamed (lib/outputs.py `write_atomic`)."""
+    texte = io.StringIO()
+    writer = csv.DictWriter(texte, fieldnames=colonnes, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(lignes)
+    write_atomic(path, texte.getvalue().encode("utf-8"))
 
 
 def generer(version: str, config: Path = CONFIG, seeds: Path = SEEDS, paquet: Path | None = None) -> Territoire:
