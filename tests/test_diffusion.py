@@ -212,6 +212,9 @@ def test_no_masked_share_or_amount_of_the_table_appears_in_the_public_pdf(pdfs):
 def test_the_public_pdf_explains_its_marks(pdfs):
     publique = pdfs["publique"]
     assert "Version publique · secret statistique" in publique[0]
+    # what the marks mean heads every other page (a page margin box)
+    entete = "Version publique · « <5 » : effectif de 1 à 4 personnes · « s » : secret statistique"
+    assert all(entete in " ".join(page.split()) for page in publique[1:])
     texte = " ".join("\n".join(publique).split())
     assert "Note de lecture : le secret statistique" in texte
     assert "même outil que les extraits transmis aux financeurs (seuil de 5 personnes)" in texte
