@@ -142,7 +142,8 @@ def bench(youths: int, keep: bool) -> dict:
     work = HERE / ".work" / str(youths)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    env = {**os.environ, "MILO_HOME": str(work / "home"), "MILO_PSEUDONYMISATION_KEY": "benchmark"}
+    env = {**os.environ, "MILO_HOME": str(work / "home"),
+           "MILO_PSEUDONYMISATION_KEY": "benchmark-cle-de-pseudonymisation-32-octets"}
     env.pop("DAGSTER_HOME", None)
     cmd = [str(BIN / "milo-pipeline"), "run", "--exports", str(data), "--period", "2024", "--out", str(work / "out")]
     wall, peak, result = run_measured(cmd, env)

@@ -1,8 +1,10 @@
 """Shared by the dbt formula tests: the real dbt project built on a hand-written warehouse.
 
-A test module writes its rows into the raw.* tables of the input contract (typed and PII-free, as the
-ingestion writes them; ids are left in clear), runs one `dbt build` (seeds, models, data and unit tests)
-for its periods, and compares the rows of `indicateurs` with values computed by hand.
+A test module writes its rows into the raw.* tables of the input contract (typed and PII-free; ids are left in
+clear) with every checked column, the birth date included; then, as the ingestion does, the ages of the contract
+are computed from the birth date by the ingestion's own SQL (`requetes_ages`) and every column the ingestion does
+not write is dropped (the birth date, `entrepot: false`). It runs one `dbt build` (seeds, models, data and unit
+tests) for its periods, and compares the rows of `indicateurs` with values computed by hand.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ import sys
 from pathlib import Path
 
 import duckdb
+
+from milo_pipeline.lib.contract import load_contract
+from milo_pipeline.lib.ingestion import CONTRACT, requetes_ages
 
 DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 DBT = Path(sys.executable).with_name("dbt")
@@ -69,6 +74,12 @@ def build_warehouse(tmp: Path, rows_sql: str, periodes: list[Periode]) -> Path:
     with duckdb.connect(str(path)) as con:
         con.execute(RAW_SCHEMA)
         con.execute(rows_sql)
+        comme_l_ingestion(con)
+    return dbt_build(path, tmp, periodes)
+
+
+def dbt_build(path: Path, tmp: Path, periodes: list[Periode]) -> Path:
+    """One `dbt build` of the real project on the warehouse `path`, for the periods."""
     variables = {"periodes": [{"debut": debut, "fin": fin} for debut, fin in periodes]}
     result = subprocess.run(
         [str(DBT), "build", "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
@@ -78,6 +89,23 @@ def build_warehouse(tmp: Path, rows_sql: str, periodes: list[Periode]) -> Path:
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     return path
+
+
+def comme_l_ingestion(con) -> None:
+    """The hand-written raw.* tables as the ingestion leaves them: the ages computed, the birth date and the
+    columns not kept in the warehouse dropped."""
+    tables = load_contract(CONTRACT)
+    for nom, table in tables.items():
+        for age, _ in table.ages:
+            con.execute(f"alter table raw.{nom} add column {age} smallint")
+    for nom in tables:
+        for requete in requetes_ages(tables, nom, lambda t: f"raw.{t}"):
+            con.execute(requete)
+    for nom, table in tables.items():
+        gardees = {c.nom for c in table.colonnes_entrepot}
+        for colonne in table.colonnes_controlees:
+            if colonne.nom not in gardees:
+                con.execute(f"alter table raw.{nom} drop column {colonne.nom}")
 
 
 def read_valeurs(warehouse: Path) -> Valeurs:

@@ -44,8 +44,8 @@ def deployment(tmp_path_factory):
     for path in landing.rglob("*"):  # dropped two minutes ago: the sensor reads the set at its first tick
         os.utime(path, (time.time(), time.time() - 120))
     home = prepare_dagster_home(root / "dagster")
-    server = DagsterServer(["dagster", "dev"], home, log=root / "dagster_dev.log", env={
-        "MILO_HOME": str(root / "home"), "MILO_PSEUDONYMISATION_KEY": "cle-de-test"})  # exports: MILO_HOME/landing
+    server = DagsterServer(["dagster", "dev"], home, log=root / "dagster_dev.log", env={  # exports: MILO_HOME/landing
+        "MILO_HOME": str(root / "home"), "MILO_PSEUDONYMISATION_KEY": "cle-de-test-32-octets-au-minimum"})
     try:
         server.wait_loaded()
         assets = [key.path for key in defs.get_repository_def().asset_graph.get_all_asset_keys()]

@@ -36,7 +36,7 @@ from milo_pipeline.lib.readers import detect_encoding
 
 FIXTURE = Path(__file__).parent / "fixtures" / "exports_2024"
 CLI = str(Path(sys.executable).with_name("milo-pipeline"))
-KEY = "cle-de-test"
+KEY = "cle-de-test-des-mauvais-exports-32-octets"
 
 
 # -- editing a copy of the fixture, keeping its encoding, BOM and separator --------------------------------

@@ -91,7 +91,7 @@ pytestmark = pytest.mark.slow
 
 
 def run_cli(args: list[str], home: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MILO_HOME": str(home), "MILO_PSEUDONYMISATION_KEY": "cle-de-test"}
+    env = {**os.environ, "MILO_HOME": str(home), "MILO_PSEUDONYMISATION_KEY": "cle-de-test-32-octets-au-minimum"}
     env.pop("DAGSTER_HOME", None)
     env.pop("MILO_WAREHOUSE", None)
     return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=600)

@@ -365,7 +365,8 @@ CLI = str(Path(sys.executable).with_name("milo-pipeline"))
 @pytest.fixture(scope="module")
 def run_2024(tmp_path_factory):
     root = tmp_path_factory.mktemp("extraits")
-    env = {**os.environ, "MILO_HOME": str(root / "home"), "MILO_PSEUDONYMISATION_KEY": "cle-de-test"}
+    env = {**os.environ, "MILO_HOME": str(root / "home"),
+           "MILO_PSEUDONYMISATION_KEY": "cle-de-test-32-octets-au-minimum"}
     env.pop("DAGSTER_HOME", None)
     env.pop("MILO_WAREHOUSE", None)
     result = subprocess.run([CLI, "run", "--exports", str(ROOT / "tests" / "fixtures" / "exports_2024"),

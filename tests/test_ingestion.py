@@ -1,4 +1,4 @@
-"""Ingestion on small hand-written exports: formats, typing, pseudonymisation, errors."""
+"""Ingestion on small hand-written exports: formats, typing, pseudonymisation, ages, the key, errors."""
 
 from __future__ import annotations
 
@@ -14,10 +14,14 @@ from openpyxl import Workbook
 
 from milo_pipeline.lib.errors import ExportsInvalides
 from milo_pipeline.lib.ingestion import ingest_exports
-from milo_pipeline.lib.pseudonymisation import ENV_KEY, load_key, pseudonymise
+from milo_pipeline.lib.pseudonymisation import ENV_KEY, CleInvalide, load_key, pseudonymise
 
 FIXTURE = Path(__file__).parent / "fixtures" / "exports_2024"
-KEY = "cle-de-test"
+KEY = "cle-de-test-de-l-ingestion-32-octets"
+
+
+def h(valeur: str) -> str:
+    return pseudonymise(KEY.encode(), valeur)
 
 
 @pytest.fixture(autouse=True)
@@ -53,18 +57,20 @@ def test_fixture_formats_are_read_and_typed(exports, tmp_path):
                                "parrainages": 7, "parrains": 4, "reperage": 8, "contacts_entreprises": 6}
     assert resultat.date_export == "2025-01-15"
 
+    # J02, born 11/03/2006: 17 at registration (01/03/2024) and at the first welcome (10/03/2024)
     j02 = pseudonymise(KEY.encode(), "J02")
-    assert query(tmp_path, f"select date_naissance, zrr, hebergement, permis_b, commune_insee, qpv_code "
-                           f"from raw.jeunes where id_jeune = '{j02}'") == [
-        (date(2006, 3, 11), True, "Hôtel", True, "25047", None)]
+    assert query(tmp_path, f"select age_inscription, age_premier_accueil, zrr, hebergement, permis_b, commune_insee, "
+                           f"qpv_code from raw.jeunes where id_jeune = '{j02}'") == [
+        (17, 17, True, "Hôtel", True, "25047", None)]
     # accents of a Windows-1252 file survive; "NON" in capitals is a boolean
     j04 = pseudonymise(KEY.encode(), "J04")
     assert query(tmp_path, f"select zrr, hebergement from raw.jeunes where id_jeune = '{j04}'") == [(False, None)]
-    assert query(tmp_path, "select count(*) from raw.jeunes where site = 'Besançon Midol'") == [(5,)]
+    assert query(tmp_path, "select count(*) from raw.jeunes where hebergement in ('Sans hébergement', "
+                           "'Résidence sociale')") == [(2,)]
     # ISO with time, ISO date and JJ/MM/AAAA in the same column
-    assert query(tmp_path, "select id_evenement, date_evenement from raw.evenements "
-                           "where id_evenement in ('E05', 'E07', 'E08') order by 1") == [
-        ("E05", datetime(2024, 6, 1)), ("E07", datetime(2024, 1, 5)), ("E08", datetime(2024, 12, 31, 23, 30))]
+    assert query(tmp_path, f"select date_evenement from raw.evenements where id_evenement in "
+                           f"('{h('E05')}', '{h('E07')}', '{h('E08')}') order by 1") == [
+        (datetime(2024, 1, 5),), (datetime(2024, 6, 1),), (datetime(2024, 12, 31, 23, 30),)]
     # decimal comma
     assert query(tmp_path, "select sum(montant) from raw.allocations") == [(Decimal("1352.75"),)]
     # XLSX: text dates and empty cells
@@ -72,7 +78,7 @@ def test_fixture_formats_are_read_and_typed(exports, tmp_path):
                            "where dispositif = 'Atelier Bidule'") == [
         ("Atelier Bidule", date(2024, 4, 1), date(2024, 4, 30), None)]
     # leading zeros of codes are kept
-    assert query(tmp_path, "select siret from raw.contacts_entreprises where id_contact = 'C1'") == [
+    assert query(tmp_path, f"select siret from raw.contacts_entreprises where id_contact = '{h('C1')}'") == [
         ("01234567800011",)]
 
 
@@ -97,9 +103,47 @@ def test_hmac_in_sql_equals_python_hmac(tmp_path, monkeypatch, exports):
 
 def test_key_file_created_once_with_mode_0600(tmp_path, monkeypatch):
     monkeypatch.delenv(ENV_KEY)
-    first = load_key(tmp_path)
+    first = load_key(tmp_path, tmp_path / "warehouse.duckdb")
     assert stat.S_IMODE((tmp_path / "pseudonymisation.key").stat().st_mode) == 0o600
-    assert load_key(tmp_path) == first and len(first) == 64
+    assert load_key(tmp_path, tmp_path / "warehouse.duckdb") == first and len(first) == 64
+
+
+@pytest.mark.parametrize("origine", ["env", "fichier"])
+def test_a_key_shorter_than_32_bytes_is_refused_before_anything_is_read(exports, tmp_path, monkeypatch, origine):
+    if origine == "env":
+        monkeypatch.setenv(ENV_KEY, "0123456789")  # 10 bytes
+    else:
+        monkeypatch.delenv(ENV_KEY)
+        (tmp_path / "home").mkdir()
+        (tmp_path / "home" / "pseudonymisation.key").write_text("a" * 31 + "\n", encoding="ascii")
+    with pytest.raises(CleInvalide) as exc:
+        ingest(exports, tmp_path)
+    longueur = 10 if origine == "env" else 31
+    assert "Clé de pseudonymisation trop courte" in str(exc.value)
+    assert f": {longueur} octet(s), il en faut au moins 32" in str(exc.value)
+    assert not (tmp_path / "home" / "warehouse.duckdb").exists() and not (tmp_path / "home" / "archive").exists()
+    monkeypatch.setenv(ENV_KEY, "é" * 16)  # 32 bytes in UTF-8: enough
+    ingest(exports, tmp_path)
+
+
+def test_a_lost_key_is_never_silently_regenerated(exports, tmp_path, monkeypatch):
+    monkeypatch.delenv(ENV_KEY)
+    home = tmp_path / "home"
+    ingest(exports, tmp_path)  # a brand-new MILO_HOME: the key is created
+    cle = home / "pseudonymisation.key"
+    avant = query(tmp_path, "select id_jeune from raw.jeunes order by 1")
+    cle.unlink()
+    with pytest.raises(CleInvalide) as exc:
+        ingest(exports, tmp_path)
+    message = str(exc.value)
+    assert message.startswith(f"Clé de pseudonymisation introuvable : {cle} n'existe pas")
+    assert "le suivi d'un mois sur l'autre serait rompu" in message and "Restaurer la clé" in message
+    assert f"mv {home / 'warehouse.duckdb'} {home / 'warehouse.duckdb'}.ancien" in message
+    assert not cle.exists() and query(tmp_path, "select id_jeune from raw.jeunes order by 1") == avant
+    # the warehouse moved aside deliberately: a new key, a new warehouse
+    (home / "warehouse.duckdb").rename(home / "warehouse.duckdb.ancien")
+    ingest(exports, tmp_path)
+    assert cle.exists() and query(tmp_path, "select count(*) from raw.jeunes") == [(8,)]
 
 
 def test_raw_files_are_archived_read_only_by_checksum(exports, tmp_path):
@@ -107,7 +151,26 @@ def test_raw_files_are_archived_read_only_by_checksum(exports, tmp_path):
     jeunes = next(f for f in resultat.fichiers if f.table == "jeunes")
     archived = tmp_path / "home" / "archive" / jeunes.sha256 / "jeunes_2025-01-15.csv"
     assert archived.read_bytes() == (exports / "jeunes_2025-01-15.csv").read_bytes()
-    assert stat.S_IMODE(archived.stat().st_mode) == 0o444
+    assert stat.S_IMODE(archived.stat().st_mode) == 0o400
+    assert [p.name for p in archived.parent.iterdir()] == ["jeunes_2025-01-15.csv"]  # no temporary left
+
+
+def test_archive_replaces_a_planted_link_and_never_writes_through_it(exports, tmp_path):
+    """A symbolic link planted where an archive goes is replaced by the file, not followed: the file it points
+    to is left untouched."""
+    from milo_pipeline.lib.ingestion import archive
+    from milo_pipeline.lib.readers import sha256_file
+
+    source = exports / "parrains_2025-01-15.csv"
+    sha = sha256_file(source)
+    cible = tmp_path / "a_proteger.txt"
+    cible.write_text("intact", encoding="utf-8")
+    (tmp_path / "archive" / sha).mkdir(parents=True)
+    (tmp_path / "archive" / sha / source.name).symlink_to(cible)
+    dest = archive(source, sha, tmp_path / "archive")
+    assert not dest.is_symlink() and dest.read_bytes() == source.read_bytes()
+    assert cible.read_text(encoding="utf-8") == "intact"
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o400
 
 
 def test_header_aliases_from_configuration(exports, tmp_path):
@@ -184,5 +247,10 @@ def test_a_large_file_keeps_its_order_and_line_numbers(exports, tmp_path):
     assert resultat.lues["evenements"] == n and resultat.rejetees["evenements"] == len(mauvaises)
     rapport = (home / "rejets.csv").read_text(encoding="utf-8").splitlines()
     assert [r.split(",")[1:4] for r in rapport[1:]] == [[str(ligne), "statut", "Excusé"] for ligne in sorted(mauvaises)]
-    gardees = [f"E{i:07d}" for i in range(n) if i + 2 not in mauvaises]
-    assert [i for (i,) in query(tmp_path, "select id_evenement from raw.evenements")] == gardees
+    # the ids (hashed) in the order of the file, each row with the age of its own youth on 02/05/2024 (computed
+    # by an UPDATE joined to the youths, which must move no row): J01 born 10/03/2006 → 18, J02 11/03/2006 → 18,
+    # J03 01/06/2000 → 23, J04 15/01/1998 → 26, J05 20/07/2009 → 14, J06 29/02/2004 → 20, J07 30/11/2001 → 22,
+    # J08 05/05/1999 → 24 (their birthday three days later)
+    ages = [18, 18, 23, 26, 14, 20, 22, 24]
+    gardees = [(h(f"E{i:07d}"), ages[i % 8]) for i in range(n) if i + 2 not in mauvaises]
+    assert query(tmp_path, "select id_evenement, age_evenement from raw.evenements") == gardees

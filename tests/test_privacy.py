@@ -38,7 +38,7 @@ from milo_pipeline.synthetic.generator import generate
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = str(Path(sys.executable).with_name("milo-pipeline"))
-KEY = "cle-de-test-vie-privee"
+KEY = "cle-de-test-vie-privee-de-32-octets-au-moins"
 MOTS = re.compile(r"[^\W_]+", re.UNICODE)
 LONGUEUR_SOUS_CHAINE = 6  # shorter secrets are searched as whole words only
 

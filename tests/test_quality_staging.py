@@ -24,12 +24,13 @@ EXPORT = "2025-01-15"
 FICHIERS = {t: f"{t}_{EXPORT}.csv" for t in ("jeunes", "evenements", "dispositifs", "situations", "allocations",
                                              "parrainages", "parrains", "reperage", "contacts_entreprises")}
 
-# one youth per row: (jeune_id, naissance, inscription, premier accueil)
-JEUNES = [("j1", "2006-03-10", "2024-03-01", "2024-03-10"), ("j2", "2000-06-01", "2023-04-15", "2023-05-01")]
+# one youth per row: (jeune_id, age at inscription, at premier accueil — computed at ingestion —, inscription,
+# premier accueil); j1 born 2006-03-10, j2 born 2000-06-01
+JEUNES = [("j1", 17, 18, "2024-03-01", "2024-03-10"), ("j2", 22, 22, "2023-04-15", "2023-05-01")]
 EVENEMENTS = [("e1", "j1", "2024-03-10", "Présent"), ("e2", "j2", "2025-02-01", "Planifié")]
 STAGING = {
-    "stg_imilo__jeunes": ("jeune_id varchar, naissance_date date, inscription_date date, premier_accueil_date date",
-                          JEUNES),
+    "stg_imilo__jeunes": ("jeune_id varchar, inscription_age smallint, premier_accueil_age smallint, "
+                          "inscription_date date, premier_accueil_date date", JEUNES),
     "stg_imilo__evenements": ("evenement_id varchar, jeune_id varchar, evenement_date date, statut varchar",
                               EVENEMENTS),
     "stg_imilo__dispositifs": ("jeune_id varchar, entree_date date, sortie_date date",
@@ -160,7 +161,7 @@ def test_shares_without_a_known_headcount_are_listed(tmp_path):
 
 
 def test_implausible_age_is_a_warning(tmp_path):
-    jeunes = [*JEUNES, ("j3", "2015-01-01", "2024-01-10", None)]
+    jeunes = [*JEUNES, ("j3", 9, None, "2024-01-10", None)]  # born 2015-01-01
     result = run(gx_ages, build(tmp_path, {"stg_imilo__jeunes": (STAGING["stg_imilo__jeunes"][0], jeunes)}))
     assert not result.passed and result.severity == dg.AssetCheckSeverity.WARN
     assert "jeunes_2025-01-15.csv, colonne « date_naissance » (age : 9, nb_jeunes : 1)" in result.description

@@ -1,15 +1,7 @@
-{#- Whole years between a birth date and a reference date: the birthday counts from its day on
-    (18 on the 18th birthday, still 17 the day before it). Born on 29 February: one year older on
-    1 March of a non-leap year. -#}
-{% macro age_revolu(naissance_date, reference_date) -%}
-    (
-        year({{ reference_date }}) - year({{ naissance_date }})
-        - case
-            when strftime({{ reference_date }}, '%m-%d') < strftime({{ naissance_date }}, '%m-%d') then 1
-            else 0
-        end
-    )
-{%- endmacro %}
+{#- The ages themselves are computed at ingestion (milo_pipeline/lib/ingestion.py, `age_revolu_sql`): the birth
+    date never reaches the warehouse. The raw tables hold the youth's age at the dates the indicators use
+    (config/exports.yaml, `ages`): at the first welcome and at registration (jeunes), at each event
+    (evenements), at each programme entry (dispositifs), at the start of each mentorship (parrainages). -#}
 
 
 {#- The age bands of the report (vocabulary `tranche_age` of the `vocabulaires` seed). -#}

@@ -7,6 +7,7 @@ from ..lib import quality
 from ..lib.contract import load_contract
 from ..lib.errors import ExportsInvalides
 from ..lib.ingestion import CONTRACT, ResultatIngestion, ingest_exports
+from ..lib.pseudonymisation import CleInvalide
 from .partitions import monthly
 from .resources import MiloSettings
 
@@ -40,7 +41,8 @@ def entree_data_docs(resultat: ResultatIngestion | None, erreur: ExportsInvalide
     specs=[
         dg.AssetSpec(["imilo", table], group_name="ingestion", kinds={"duckdb", "csv"},
                      description=f"Table `raw.{table}` : export i-milo typé, identifiants pseudonymisés, "
-                                 "données personnelles retirées, lignes non conformes écartées (rejets.csv).")
+                                 "données personnelles retirées (date de naissance remplacée par les âges utiles), "
+                                 "lignes non conformes écartées (rejets.csv).")
         for table in TABLES
     ],
     partitions_def=monthly,
@@ -57,6 +59,8 @@ def exports_imilo(context: dg.AssetExecutionContext, milo: MiloSettings):
     except ExportsInvalides as exc:
         quality.ecrire_data_docs(run_dir, entree_data_docs(None, exc))
         raise dg.Failure(description=exc.texte(), allow_retries=False) from None
+    except CleInvalide as exc:  # a key too short, or lost while the warehouse holds pseudonyms: nothing read
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
     quality.ecrire_data_docs(run_dir, entree_data_docs(resultat, None))
     for avertissement in resultat.avertissements:
         context.log.warning(str(avertissement))

@@ -1,19 +1,22 @@
-"""The input contract (config/exports.yaml): tables, canonical columns, types, header aliases and the
-rules a row must follow (vocabularies, bounds, references, keys)."""
+"""The input contract (config/exports.yaml): tables, canonical columns, types, header aliases, the rules a row
+must follow (vocabularies, bounds, references, keys) and what reaches the warehouse (`entrepot`, the birth date
+and the ages computed from it)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
 import yaml
 
-TYPES = {"id_jeune", "pii", "texte", "code", "date", "horodatage", "booleen", "decimal", "entier"}
+TYPES = {"identifiant", "pii", "texte", "code", "date", "horodatage", "booleen", "decimal", "entier"}
 _NUMERIQUES = {"decimal", "entier"}
-_CLES_COLONNE = {"type", "alias", "requis", "non_vide", "cle", "sensible", "vocabulaire", "min", "max", "reference"}
+_CLES_COLONNE = {"type", "alias", "requis", "non_vide", "cle", "sensible", "vocabulaire", "min", "max", "reference",
+                 "entrepot"}
+_DATES = {"date", "horodatage"}
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class Colonne:
     min: Decimal | None = None
     max: Decimal | None = None
     reference: tuple[str, str] | None = None  # (table, key column) the value must exist in
+    entrepot: bool = True  # written to the warehouse (false: read and checked, never written)
 
     @property
     def is_pii(self) -> bool:
@@ -36,7 +40,8 @@ class Colonne:
 
     @property
     def is_id(self) -> bool:
-        return self.type == "id_jeune"
+        """A source-system id: replaced by its keyed hash (HMAC-SHA256)."""
+        return self.type == "identifiant"
 
 
 @dataclass(frozen=True)
@@ -44,11 +49,19 @@ class Table:
     nom: str
     colonnes: tuple[Colonne, ...]
     peut_etre_vide: bool = False  # a file without data rows is accepted
+    ages: tuple[tuple[str, str], ...] = ()  # (age column, date column): the youth's age at that date, computed
+    naissance: Colonne | None = None  # the birth date, if this table holds it (never written)
+    reference_jeune: Colonne | None = None  # the column referring to the table of the birth date
+
+    @property
+    def colonnes_controlees(self) -> tuple[Colonne, ...]:
+        """The columns typed and checked at ingestion: every column but the personal data."""
+        return tuple(c for c in self.colonnes if not c.is_pii)
 
     @property
     def colonnes_entrepot(self) -> tuple[Colonne, ...]:
-        """The columns written to the warehouse: every column but the personal data."""
-        return tuple(c for c in self.colonnes if not c.is_pii)
+        """The columns written to the warehouse (the ages besides): the checked ones some model or check reads."""
+        return tuple(c for c in self.colonnes_controlees if c.entrepot)
 
     def colonne(self, nom: str) -> Colonne:
         return next(c for c in self.colonnes if c.nom == nom)
@@ -73,6 +86,10 @@ def _colonne(path: Path, nom_table: str, nom: str, col: dict) -> Colonne:
         raise ValueError(f"{where} : vocabulaire seulement pour un texte")
     if col["type"] == "pii" and set(col) - {"type", "alias", "requis"}:
         raise ValueError(f"{where} : une donnée personnelle n'est jamais contrôlée ni écrite")
+    if col.get("entrepot", True) is not True and col.get("entrepot") is not False:
+        raise ValueError(f"{where} : entrepot vaut true ou false")
+    if col.get("entrepot") is False and (col.get("cle") or "reference" in col):
+        raise ValueError(f"{where} : une clé ou une référence est écrite dans l'entrepôt (entrepot: false exclu)")
     reference = None
     if "reference" in col:
         table, _, cible = str(col["reference"]).partition(".")
@@ -87,6 +104,7 @@ def _colonne(path: Path, nom_table: str, nom: str, col: dict) -> Colonne:
         min=Decimal(str(col["min"])) if "min" in col else None,
         max=Decimal(str(col["max"])) if "max" in col else None,
         reference=reference,
+        entrepot=bool(col.get("entrepot", True)),
     )
 
 
@@ -94,8 +112,12 @@ def load_contract(path: Path) -> dict[str, Table]:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     tables: dict[str, Table] = {}
     for nom_table, spec in data["tables"].items():
+        inconnues = set(spec) - {"colonnes", "peut_etre_vide", "ages"}
+        if inconnues:
+            raise ValueError(f"{path}: {nom_table} : clé(s) inconnue(s) {sorted(inconnues)}")
         colonnes = tuple(_colonne(path, nom_table, nom, col) for nom, col in spec["colonnes"].items())
-        tables[nom_table] = Table(nom=nom_table, colonnes=colonnes, peut_etre_vide=bool(spec.get("peut_etre_vide")))
+        tables[nom_table] = Table(nom=nom_table, colonnes=colonnes, peut_etre_vide=bool(spec.get("peut_etre_vide")),
+                                  ages=tuple((str(a), str(d)) for a, d in (spec.get("ages") or {}).items()))
     for table in tables.values():
         for colonne in table.colonnes:
             if colonne.reference is None:
@@ -106,7 +128,35 @@ def load_contract(path: Path) -> dict[str, Table]:
                                  "doit être une colonne `cle: true` d'une autre table")
             if tables[cible].colonne(cle).type != colonne.type:
                 raise ValueError(f"{path}: {table.nom}.{colonne.nom} : type différent de {cible}.{cle}")
-    return tables
+    return _ages(path, tables, data.get("naissance"))
+
+
+def _ages(path: Path, tables: dict[str, Table], naissance: str | None) -> dict[str, Table]:
+    """Checks `naissance` and the `ages` of each table; each table that computes ages learns where the birth
+    date is: in its own rows, or through its column referring to the key of the birth date's table."""
+    if not any(t.ages for t in tables.values()):
+        return tables
+    table_n, _, colonne_n = str(naissance or "").partition(".")
+    if table_n not in tables or colonne_n not in {c.nom for c in tables[table_n].colonnes}:
+        raise ValueError(f"{path}: naissance : table.colonne de la date de naissance attendue, pas {naissance!r}")
+    date_naissance = tables[table_n].colonne(colonne_n)
+    if date_naissance.type != "date" or date_naissance.entrepot or not date_naissance.sensible:
+        raise ValueError(f"{path}: naissance : {naissance} doit être une date `sensible: true, entrepot: false`")
+    resultat = {}
+    for table in tables.values():
+        noms = {c.nom for c in table.colonnes}
+        for age, date_col in table.ages:
+            if age in noms or date_col not in noms or table.colonne(date_col).type not in _DATES:
+                raise ValueError(f"{path}: {table.nom}.ages : {age} (nom nouveau) ← {date_col} (une date de la "
+                                 "table) attendu")
+        reference = None
+        if table.ages and table.nom != table_n:
+            reference = next((c for c in table.colonnes if c.reference and c.reference[0] == table_n), None)
+            if reference is None:
+                raise ValueError(f"{path}: {table.nom}.ages : aucune colonne ne référence la table {table_n}")
+        resultat[table.nom] = replace(table, naissance=date_naissance if table.nom == table_n else None,
+                                      reference_jeune=reference)
+    return resultat
 
 
 def ordre_references(tables: dict[str, Table]) -> list[str]:

@@ -13,15 +13,20 @@ Three passes, all set-based SQL in an in-memory DuckDB (no Python loop over rows
    transaction.
 
 Personal-data columns are never selected into a table: they exist only while a row is read, to make
-sure a rejected value echoed in a report is not one of them. Ids are replaced by their HMAC.
+sure a rejected value echoed in a report is not one of them. Every source id (youth, mentor, event, mentorship,
+contact) is replaced by its HMAC. Only the columns some indicator or check reads reach the warehouse (the contract's
+`entrepot`): the birth date never does; the ages the indicators need are computed from it before the write
+(`requetes_ages`), exactly, in set-based SQL.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -52,7 +57,7 @@ DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"
 _FORMATS_SQL = "[" + ", ".join(f"'{f}'" for f in DATE_FORMATS) + "]"
 
 SQL_TYPES = {
-    "id_jeune": "VARCHAR", "texte": "VARCHAR", "code": "VARCHAR", "date": "DATE",
+    "identifiant": "VARCHAR", "texte": "VARCHAR", "code": "VARCHAR", "date": "DATE",
     "horodatage": "TIMESTAMP", "booleen": "BOOLEAN", "decimal": "DECIMAL(14,2)", "entier": "BIGINT",
 }
 MESSAGES = {
@@ -115,7 +120,7 @@ def typed_sql(colonne: Colonne, v: str | None) -> str:
     if v is None:
         return f"NULL::{'BLOB' if colonne.is_id else sql_type}"
     match colonne.type:
-        case "id_jeune":
+        case "identifiant":
             return f"unhex({hmac_sql(v)})"  # 32 bytes while the ingestion runs, hex again when written (_hex)
         case "texte" | "code":
             return v
@@ -136,6 +141,32 @@ def _hex(pseudonyme: str) -> str:
     """SQL: an id's pseudonym as written to the warehouse (64 lowercase hex digits), from the 32 bytes kept
     while the ingestion runs (half the memory: the typed tables of a national export hold tens of millions)."""
     return f"lower(hex({pseudonyme}))"
+
+
+def age_revolu_sql(naissance: str, reference: str) -> str:
+    """SQL: whole years between a birth date and a reference date (DATE or TIMESTAMP): the birthday counts
+    from its day on (18 on the 18th birthday, still 17 the day before); born on 29 February, one year older on
+    1 March of a non-leap year. NULL if either is unknown."""
+    return (f"(year({reference}) - year({naissance}) - CASE WHEN month({reference}) * 100 + day({reference}) "
+            f"< month({naissance}) * 100 + day({naissance}) THEN 1 ELSE 0 END)::SMALLINT")
+
+
+def requetes_ages(tables: dict[str, Table], nom: str, relation: Callable[[str], str]) -> list[str]:
+    """SQL: the UPDATE filling the age columns of table `nom` (its `ages` in the contract), in place: the rows
+    keep their order (an UPDATE does not move rows; a join in a CREATE TABLE would reorder them). The birth date
+    is the row's own, or that of the youth its reference column points to. `relation(table)`: the SQL name of
+    a table (during the ingestion `lu_<table>`, ids as the 32 bytes of their pseudonym)."""
+    table = tables[nom]
+    if not table.ages:
+        return []
+    if table.naissance is not None:
+        sets = ", ".join(f"{age} = {age_revolu_sql('t.' + table.naissance.nom, 't.' + d)}" for age, d in table.ages)
+        return [f"UPDATE {relation(nom)} AS t SET {sets}"]
+    parent, cle = table.reference_jeune.reference
+    naissance = tables[parent].naissance.nom
+    sets = ", ".join(f"{age} = {age_revolu_sql('n.' + naissance, 't.' + d)}" for age, d in table.ages)
+    return [f"UPDATE {relation(nom)} AS t SET {sets} FROM {relation(parent)} AS n "
+            f"WHERE t.{table.reference_jeune.nom} = n.{cle} AND n.{naissance} IS NOT NULL"]
 
 
 def echo_sql(v: str, autres: str) -> str:
@@ -201,15 +232,36 @@ def _date_in_name(name: str) -> str | None:
     return "-".join(m.groups()) if m else None
 
 
+def _copier(src, dst) -> None:
+    """Copies an open file into another by the kernel (sendfile), else through Python."""
+    try:
+        while os.sendfile(dst.fileno(), src.fileno(), None, 1 << 30):
+            pass
+    except OSError:
+        src.seek(0)
+        dst.seek(0)
+        dst.truncate()
+        shutil.copyfileobj(src, dst, 1 << 20)
+
+
 def archive(path: Path, sha256: str, archive_dir: Path) -> Path:
-    """Keep the file as received, read-only, under archive/<sha256>/ (never overwritten)."""
+    """Keep the file as received, readable by its owner only (0400), under archive/<sha256>/ (a regular file
+    already there is never overwritten). The copy goes to a temporary file of unpredictable name created
+    exclusively (O_EXCL: a link planted in the folder is never written through), then is renamed into place;
+    a symbolic link or anything but a regular file found at the destination is replaced, never followed."""
     dest = Path(archive_dir) / sha256 / path.name
-    if not dest.exists():
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_suffix(dest.suffix + ".part")
-        shutil.copyfile(path, tmp)
-        tmp.chmod(0o444)
-        tmp.rename(dest)
+    if dest.is_file() and not dest.is_symlink():
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".archive-", suffix=".part")
+    try:
+        with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
+            _copier(src, dst)
+        os.chmod(tmp, 0o400)
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return dest
 
 
@@ -309,16 +361,19 @@ class _Lecteur:
         One pass over the file, each step selecting only what the next one needs: the cells trimmed once, then
         typed, then checked; the echoed values of a rejected cell (and the list of the row's personal cells they
         are compared with) are computed for rejected rows only."""
-        colonnes = [c for c in table.colonnes_entrepot if c.nom in refs]
+        colonnes = [c for c in table.colonnes_controlees if c.nom in refs]
         v = {c.nom: _ident("v_" + c.nom) for c in colonnes}
         motif = {c.nom: _ident("_motif_" + c.nom) for c in colonnes}
-        noms = [c.nom for c in table.colonnes_entrepot]
+        controlees = [c.nom for c in table.colonnes_controlees]
+        # kept after the checks: the warehouse columns, the birth date until the ages are computed, the ages
+        noms = [c.nom for c in table.colonnes_entrepot] + ([table.naissance.nom] if table.naissance else [])
+        ages = "".join(f", NULL::SMALLINT AS {age}" for age, _ in table.ages)
         portes = [*v.values(), *autres]  # what each step carries to the next
         # a row of empty cells (a blank line, an empty spreadsheet row) is no data: skipped, not rejected
         textes = [f"nullif(trim({refs[c.nom]}), '') AS {v[c.nom]}" for c in colonnes]
         vide = "coalesce(" + ", ".join([*v.values(), *(f"nullif(trim({r}), '')" for r in autres)]) + ") IS NULL"
         cellules = f"SELECT {', '.join([*textes, *autres])}, {vide} AS _vide FROM ({source.sql})"
-        types = ", ".join(f"{typed_sql(c, v.get(c.nom))} AS {c.nom}" for c in table.colonnes_entrepot)
+        types = ", ".join(f"{typed_sql(c, v.get(c.nom))} AS {c.nom}" for c in table.colonnes_controlees)
         motifs = "".join(f", {motifs_sql(c, v[c.nom], c.nom)} AS {motif[c.nom]}" for c in colonnes)
         # the personal and unknown cells of the row, that an echoed value must not be nor contain
         liste = "[" + ", ".join(f"nullif(trim({r}), '')" for r in autres) + "]::VARCHAR[]"
@@ -332,8 +387,8 @@ class _Lecteur:
                   f"list_filter([{', '.join(cellules_rejetees)}], lambda r: r.motif IS NOT NULL) END"
                   if colonnes else "NULL")
         sql = (f"CREATE TEMP TABLE lu_{table.nom} AS "
-               f"SELECT {', '.join(noms)}, {rejets} AS _rejets, _vide, false AS _ecartee FROM ("
-               f"SELECT {', '.join(noms)}{motifs}, {', '.join([*portes, '_vide'])} FROM ("
+               f"SELECT {', '.join(noms)}{ages}, {rejets} AS _rejets, _vide, false AS _ecartee FROM ("
+               f"SELECT {', '.join(controlees)}{motifs}, {', '.join([*portes, '_vide'])} FROM ("
                f"SELECT {types}, {', '.join([*portes, '_vide'])} FROM ({cellules})))")
         params = self.params if "$ipad" in sql else {}
         try:
@@ -398,7 +453,7 @@ def _rejets_sql(table: Table, fichiers: dict[str, FichierExport], refs: dict[str
     """SQL of the rejected cells of a table: (ligne, colonne, valeur, motif). Parents' rej_ tables exist."""
     parts = [f"SELECT _ligne AS ligne, r.colonne, r.valeur, r.motif FROM "
              f"(SELECT _ligne, unnest(_rejets) AS r FROM typ_{table.nom} WHERE _rejets IS NOT NULL)"]
-    for c in table.colonnes_entrepot:
+    for c in table.colonnes_controlees:
         if c.nom not in refs or c.reference is None:
             continue
         parent, cle = c.reference
@@ -441,9 +496,9 @@ def ingest_exports(folder: Path, warehouse: Path, milo_home: Path, contract_path
         from .quality import load_settings
 
         seuil_rejets = load_settings().seuil_rejets
+    ipad, opad = padded_keys(load_key(milo_home, warehouse))  # CleInvalide: a short key, or a lost one
     tables = load_contract(contract_path)
     paths, problemes = find_exports(folder, tables)
-    ipad, opad = padded_keys(load_key(milo_home))
     # in memory: personal data is never selected into a table; what may spill to disk (DuckDB's temp
     # directory, removed at the end) holds typed values and pseudonyms only
     con = duckdb.connect()
@@ -484,7 +539,7 @@ def ingest_exports(folder: Path, warehouse: Path, milo_home: Path, contract_path
                 if erreurs:
                     problemes += erreurs
                     continue
-                mappees = {refs[c.nom] for c in table.colonnes_entrepot if c.nom in refs}
+                mappees = {refs[c.nom] for c in table.colonnes_controlees if c.nom in refs}
                 autres = [f"c{i}" for i in range(len(cellules)) if f"c{i}" not in mappees]
                 try:
                     lues[nom] = lecteur.charger(table, fichier, refs, autres, source)
@@ -534,10 +589,16 @@ def _ecrire_rejets(con, tables: dict[str, Table], fichiers: dict[str, FichierExp
         f"SELECT {_literal(fichiers[nom].path.name)} AS fichier, ligne, colonne, valeur, motif FROM rej_{nom}"
         for nom in tables)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    con.execute(f"COPY (SELECT * FROM ({union}) ORDER BY fichier, ligne, colonne) TO {_literal(str(tmp))} "
-                "(FORMAT csv, HEADER true, DELIMITER ',')")
-    tmp.replace(path)
+    # a temporary sibling of unpredictable name, created exclusively, then renamed into place
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        con.execute(f"COPY (SELECT * FROM ({union}) ORDER BY fichier, ligne, colonne) TO {_literal(tmp)} "
+                    "(FORMAT csv, HEADER true, DELIMITER ',')")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _write(con, warehouse: Path, tables: dict[str, Table], fichiers: dict[str, FichierExport],
@@ -545,6 +606,9 @@ def _write(con, warehouse: Path, tables: dict[str, Table], fichiers: dict[str, F
     for nom in tables:
         if rejetees[nom]:
             con.execute(f"UPDATE lu_{nom} SET _ecartee = true WHERE rowid + 2 IN (SELECT ligne FROM rej_{nom})")
+    for nom in tables:  # every table's ages before the first write drops lu_jeunes and its birth dates
+        for requete in requetes_ages(tables, nom, lambda t: f"lu_{t}"):
+            con.execute(requete)
     Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
     con.execute("ATTACH $path AS wh", {"path": str(warehouse)})
     lignes = {}
@@ -554,7 +618,8 @@ def _write(con, warehouse: Path, tables: dict[str, Table], fichiers: dict[str, F
         con.execute("CREATE SCHEMA IF NOT EXISTS wh.raw")
         for nom, table in tables.items():
             # the rows in the order of the file: lu_<table> keeps it, a filter keeps it (a join would not)
-            colonnes = ", ".join(f"{_hex(c.nom)} AS {c.nom}" if c.is_id else c.nom for c in table.colonnes_entrepot)
+            colonnes = ", ".join([*(f"{_hex(c.nom)} AS {c.nom}" if c.is_id else c.nom for c in table.colonnes_entrepot),
+                                  *(age for age, _ in table.ages)])
             _en_ordre(con, f"CREATE OR REPLACE TABLE wh.raw.{nom} AS SELECT {colonnes} FROM lu_{nom} "
                       "WHERE NOT _vide AND NOT _ecartee")
             lignes[nom] = con.execute(f"SELECT count(*) FROM wh.raw.{nom}").fetchall()[0][0]

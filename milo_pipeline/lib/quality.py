@@ -135,15 +135,15 @@ def sql_dates(reglages: Reglages) -> str:
     return " union all ".join(parts)
 
 
+# the age at registration, else at the first welcome (computed at ingestion: no birth date in the warehouse); an
+# unknown birth date leaves both unknown, so the coalesce is the age at coalesce(registration, first welcome)
 SQL_AGES = f"""
 select {_fichier('jeunes')} as fichier, 'date_naissance' as colonne, age, count(*) as nb_jeunes
 from (
-    select year(reference) - year(naissance_date)
-        - case when strftime(reference, '%m-%d') < strftime(naissance_date, '%m-%d') then 1 else 0 end as age
-    from (select naissance_date, coalesce(inscription_date, premier_accueil_date) as reference
-          from main.stg_imilo__jeunes)
-    where naissance_date is not null and reference is not null
+    select coalesce(inscription_age, premier_accueil_age) as age
+    from main.stg_imilo__jeunes
 )
+where age is not null
 group by all
 order by age
 """

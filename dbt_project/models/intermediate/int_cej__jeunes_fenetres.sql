@@ -1,6 +1,6 @@
 {#- One row per youth, period and CEJ window (`periode`, `cumul`: int_cej__fenetres) for the youths
     with a CEJ entry or exit in the window. An entrant's reference date is their first entry in the
-    window (age, minor); an exit is positive when the reason of the youth's last exit in the window is
+    window (age, minor: the smallest age at an entry of the window, computed at ingestion); an exit is positive when the reason of the youth's last exit in the window is
     in the seed `motifs_sortie_positifs` (several exits that day: one positive is enough). -#}
 with
 
@@ -28,6 +28,7 @@ passages as (
         fenetres.fenetre,
         dispositifs.jeune_id,
         dispositifs.entree_date,
+        dispositifs.entree_age,
         dispositifs.sortie_date,
         coalesce(
             dispositifs.entree_date between fenetres.fenetre_debut and fenetres.fenetre_fin, false
@@ -50,6 +51,7 @@ par_jeune as (
         fenetre,
         jeune_id,
         min(entree_date) filter (where is_entree_fenetre) as premiere_entree_date,
+        min(entree_age) filter (where is_entree_fenetre) as premiere_entree_age,
         max(sortie_date) filter (where is_sortie_fenetre) as derniere_sortie_date
     from passages
     where is_entree_fenetre or is_sortie_fenetre
@@ -83,7 +85,7 @@ final as (
         par_jeune.jeune_id,
         par_jeune.premiere_entree_date is not null as is_entrant,
         par_jeune.premiere_entree_date,
-        {{ age_revolu('jeunes.naissance_date', 'par_jeune.premiere_entree_date') }} < 18 as is_mineur,
+        par_jeune.premiere_entree_age < 18 as is_mineur,
         jeunes.sexe = 'F' as is_femme,
         jeunes.has_rqth,
         par_jeune.derniere_sortie_date is not null as is_sorti,

@@ -17,6 +17,7 @@ entrees_periodes as (
         dispositifs.jeune_id,
         coalesce(dispositifs.dispositif, 'Non renseigné') as dispositif,
         dispositifs.entree_date,
+        dispositifs.entree_age,
         dispositifs.sortie_date,
         dispositifs.motif_sortie,
         coalesce(

@@ -1,6 +1,8 @@
 {#- One row per youth, programme and period — plus the programme `Ensemble` (all programmes
     together) — for the youths with an entry relevant to the period. The reference date of a
-    beneficiary is their first entry in the period (in any programme for `Ensemble`). -#}
+    beneficiary is their first entry in the period (in any programme for `Ensemble`); the age at it is
+    the smallest age at an entry of the period (computed at ingestion; an age never decreases with the
+    date). -#}
 with
 
 entrees_periodes as (
@@ -19,6 +21,7 @@ par_dispositif as (
         case when grouping(dispositif) = 1 then 'Ensemble' else dispositif end as dispositif,
         bool_or(is_entree_periode) as is_beneficiaire,
         min(entree_date) filter (where is_entree_periode) as premiere_entree_date,
+        min(entree_age) filter (where is_entree_periode) as premiere_entree_age,
         bool_or(is_ouverte_fin) as is_present_fin,
         bool_or(is_sortie_periode) as has_sortie_periode
     from entrees_periodes
@@ -33,8 +36,6 @@ ages as (
     -- attributes of a youth missing from the jeunes export stay NULL (unknown)
     select
         par_dispositif.*,
-        {{ age_revolu('jeunes.naissance_date', 'par_dispositif.premiere_entree_date') }}
-            as premiere_entree_age,
         jeunes.sexe = 'F' as is_femme,
         jeunes.is_sans_qualification,
         jeunes.is_qpv,

@@ -1,6 +1,8 @@
 {#- One row per youth and period in which the youth belongs to the premier-accueil (PA) or the
     accompagnés (ACC) cohort, with the cohort flags, each cohort's reference date and the age at it,
-    and the snapshot attributes of the youth. -#}
+    and the snapshot attributes of the youth. The ages come from the ingestion (no birth date in the
+    warehouse): at the first welcome, the youth's own; at the first qualifying event of the period, the
+    smallest age of the period's qualifying events (an age never decreases with the date). -#}
 with
 
 periodes as (
@@ -20,7 +22,8 @@ premier_accueil as (
         periodes.periode_debut,
         periodes.periode_fin,
         jeunes.jeune_id,
-        jeunes.premier_accueil_date as premier_accueil_reference_date
+        jeunes.premier_accueil_date as premier_accueil_reference_date,
+        jeunes.premier_accueil_age
     from jeunes
     inner join periodes
         on jeunes.premier_accueil_date between periodes.periode_debut and periodes.periode_fin
@@ -32,6 +35,7 @@ accompagnement as (
         periodes.periode_fin,
         evenements.jeune_id,
         min(evenements.evenement_date) as accompagne_reference_date,
+        min(evenements.evenement_age) as accompagne_age,
         count(*) filter (where evenements.nature = 'Entretien individuel') as nb_entretiens_individuels
     from evenements
     inner join periodes
@@ -49,7 +53,9 @@ cohortes as (
         periode_fin,
         jeune_id,
         premier_accueil.premier_accueil_reference_date,
+        premier_accueil.premier_accueil_age,
         accompagnement.accompagne_reference_date,
+        accompagnement.accompagne_age,
         coalesce(accompagnement.nb_entretiens_individuels, 0) as nb_entretiens_individuels
     from premier_accueil
     full outer join accompagnement using (periode_debut, periode_fin, jeune_id)
@@ -59,10 +65,6 @@ ages as (
     -- attributes of a youth missing from the jeunes export stay NULL (unknown)
     select
         cohortes.*,
-        {{ age_revolu('jeunes.naissance_date', 'cohortes.premier_accueil_reference_date') }}
-            as premier_accueil_age,
-        {{ age_revolu('jeunes.naissance_date', 'cohortes.accompagne_reference_date') }}
-            as accompagne_age,
         jeunes.sexe,
         jeunes.hebergement_categorie,
         jeunes.is_qpv,

@@ -55,7 +55,7 @@ final as (
         motifs_solution.motif_sortie is not null as is_solution,
         coalesce(parrainages_periodes.motif_fin = 'Abandon', false) as is_abandon,
         datediff('day', parrainages_periodes.debut_date, parrainages_periodes.fin_date) / 30.4375 as duree_mois,
-        {{ age_revolu('jeunes.naissance_date', 'parrainages_periodes.debut_date') }} < 18 as is_mineur_debut,
+        parrainages_periodes.debut_age < 18 as is_mineur_debut,
         jeunes.is_qpv,
         jeunes.is_zrr
     from parrainages_periodes

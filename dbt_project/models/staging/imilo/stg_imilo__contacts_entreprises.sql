@@ -8,8 +8,7 @@ renamed as (
     select
         id_contact as contact_id,
         siret,
-        date_contact as contact_date,
-        type_contact
+        date_contact as contact_date
     from source
 ),
 

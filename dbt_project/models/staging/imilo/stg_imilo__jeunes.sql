@@ -11,9 +11,10 @@ hebergements as (
 renamed as (
     select
         source.id_jeune as jeune_id,
-        source.date_naissance as naissance_date,
+        -- ages computed at ingestion (the birth date never reaches the warehouse)
+        source.age_premier_accueil as premier_accueil_age,
+        source.age_inscription as inscription_age,
         source.sexe,
-        source.code_postal,
         source.commune_insee,
         source.qpv_code,
         source.qpv_code is not null as is_qpv,
@@ -34,8 +35,7 @@ renamed as (
         coalesce(source.permis_b, false) as has_permis_b,
         coalesce(source.rqth, false) as has_rqth,
         source.date_inscription as inscription_date,
-        source.date_premier_accueil as premier_accueil_date,
-        source.site
+        source.date_premier_accueil as premier_accueil_date
     from source
     left join hebergements
         on source.hebergement = hebergements.hebergement

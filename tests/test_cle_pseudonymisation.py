@@ -1,0 +1,88 @@
+"""The pseudonymisation key through the CLI: a short key is refused, a lost key stops the run.
+
+The key links the months: the same youth gets the same pseudonym from one export to the next only with the same
+key. A key of 10 bytes is refused (exit 1, a French message, no traceback, nothing published); a key file
+deleted after a first run is never silently made again while the warehouse holds pseudonyms: the second run
+stops with a message saying what to do, publishes nothing, and the outputs of the first run stay byte-identical.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from milo_pipeline.lib.pseudonymisation import ENV_KEY, KEY_FILE
+
+FIXTURE = Path(__file__).parent / "fixtures" / "exports_2024"
+CLI = str(Path(sys.executable).with_name("milo-pipeline"))
+
+pytestmark = pytest.mark.slow
+
+
+def run_cli(root: Path, cle: str | None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MILO_HOME": str(root / "home")}
+    for variable in ("DAGSTER_HOME", "MILO_WAREHOUSE", ENV_KEY):
+        env.pop(variable, None)
+    if cle is not None:
+        env[ENV_KEY] = cle
+    return subprocess.run([CLI, "run", "--exports", str(root / "exports"), "--period", "2024", "--out",
+                           str(root / "out")], env=env, capture_output=True, text=True, timeout=900)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def root(tmp_path) -> Path:
+    shutil.copytree(FIXTURE, tmp_path / "exports")
+    return tmp_path
+
+
+def test_a_10_byte_key_is_refused_with_a_french_message(root):
+    result = run_cli(root, "0123456789")
+    sortie = result.stdout + result.stderr
+    assert result.returncode == 1, sortie
+    assert ("Clé de pseudonymisation trop courte (la variable d'environnement MILO_PSEUDONYMISATION_KEY) : "
+            "10 octet(s), il en faut au moins 32.") in result.stderr
+    assert "Échec du run : rien n'a été publié" in result.stderr
+    assert "Traceback" not in sortie and "0123456789" not in sortie
+    assert not (root / "out").exists() or not tree(root / "out")
+    assert not (root / "home" / "warehouse.duckdb").exists() or not _raw(root)
+
+
+def _raw(root: Path) -> list:
+    import duckdb
+
+    with duckdb.connect(str(root / "home" / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute("select table_name from information_schema.tables where table_schema = 'raw' "
+                           "and table_name not like 'saisie_%'").fetchall()
+
+
+def test_a_lost_key_stops_the_next_run_and_publishes_nothing(root):
+    premier = run_cli(root, None)  # a brand-new MILO_HOME: its key is created, mode 0600
+    assert premier.returncode == 0, premier.stdout + premier.stderr
+    cle = root / "home" / KEY_FILE
+    assert (cle.stat().st_mode & 0o777) == 0o600 and len(cle.read_text().strip()) == 64
+    publies = tree(root / "out")
+    assert "indicateurs.csv" in publies and "rapport_activite_2024.pdf" in publies
+
+    cle.unlink()
+    second = run_cli(root, None)
+    sortie = second.stdout + second.stderr
+    assert second.returncode == 1, sortie
+    entrepot = root / "home" / "warehouse.duckdb"
+    assert (f"Clé de pseudonymisation introuvable : {cle} n'existe pas (et MILO_PSEUDONYMISATION_KEY n'est pas "
+            f"définie), alors que l'entrepôt {entrepot} contient les pseudonymes d'une ingestion précédente.") \
+        in second.stderr
+    assert "le suivi d'un mois sur l'autre serait rompu" in second.stderr
+    assert f"Restaurer la clé depuis la sauvegarde dans {cle}" in second.stderr
+    assert f"mv {entrepot} {entrepot}.ancien" in second.stderr
+    assert "Échec du run : rien n'a été publié" in second.stderr and "Traceback" not in sortie
+    assert not cle.exists()  # never silently made again
+    assert tree(root / "out") == publies  # the last good outputs, byte-identical
