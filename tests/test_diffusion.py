@@ -10,9 +10,11 @@ to 4) or « s » (any other masked value), the internal PDF the exact value.
 from __future__ import annotations
 
 import csv
+import os
 import re
 import shutil
 import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -304,3 +306,43 @@ def test_the_monthly_dashboard_in_both_versions(tmp_path):
     assert ligne(textes["publique"], "Accueil", "Jeunes reçus")[-2:] == ["<5", "41"]
     assert "612,50 €" in interne and "612,5" not in publique
     assert "s : secret statistique" in " ".join(publique.split())
+
+
+# --------------------------------------------------------------------------------------------
+# Through the real run: the asset writes the versions of config/diffusion.yaml
+# --------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def run_2024(tmp_path_factory):
+    racine = tmp_path_factory.mktemp("run_diffusion")
+    exports = racine / "exports"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "exports_2024", exports)
+    env = {**os.environ, "MILO_HOME": str(racine / "home"), "MILO_PSEUDONYMISATION_KEY": "cle-de-test-" + "0" * 32}
+    for variable in ("DAGSTER_HOME", "MILO_WAREHOUSE", "MILO_OUT", "MILO_EXPORTS"):
+        env.pop(variable, None)
+    resultat = subprocess.run([str(Path(sys.executable).with_name("milo-pipeline")), "run", "--exports", str(exports),
+                               "--period", "2024", "--out", str(racine / "out")], env=env, capture_output=True,
+                              text=True, timeout=900)
+    return racine / "out", resultat
+
+
+@pytest.mark.slow
+@needs_poppler
+def test_a_run_publishes_both_versions_and_the_full_csv(run_2024):
+    out, resultat = run_2024
+    assert resultat.returncode == 0, resultat.stdout + resultat.stderr
+    assert f"Rapport : {out / 'rapport_activite_2024.pdf'}" in resultat.stdout
+    assert sorted(p.name for p in out.glob("*.pdf")) == [nom_fichier(ANNEE), nom_fichier(ANNEE, "publique")]
+    # indicateurs.csv stays the internal, complete table: the hand-computed one, no « s »
+    with open(out / "indicateurs.csv", encoding="utf-8") as produit, open(FIXTURE, encoding="utf-8") as attendu:
+        assert sorted(produit.read().splitlines()) == sorted(attendu.read().splitlines())
+    interne, publique = pages(out / "rapport_activite_2024.pdf"), pages(out / "rapport_activite_2024_public.pdf")
+    assert all("Diffusion restreinte" in page for page in interne)
+    assert not any("Diffusion restreinte" in page for page in publique)
+    assert ligne(interne, "Comparaison des territoires", "CU Grand") == [
+        "CU", "Grand", "2", "50,0", "%", "0,0", "%", "2", "0", "0", "1", "2"]
+    assert ligne(publique, "Comparaison des territoires", "CU Grand") == [
+        "CU", "Grand", "<5", "s", "s", "<5", "0", "0", "<5", "<5"]
+    assert ligne(publique, "Échelon", "PACEA") == ["PACEA", "<5", "s", "s", "s", "s", "s", "<5"]
+    assert "652,75" in "\n".join(interne) and "652,75" not in "\n".join(publique)
+    # the manual inputs' events: listed in the internal version only
+    assert "Forum santé" in "\n".join(interne) and "Forum santé" not in "\n".join(publique)
