@@ -1,16 +1,23 @@
 """A Dagster server for the UI tests: `dagster-webserver` (or `dagster dev`) on 127.0.0.1, a free port, a temporary
-DAGSTER_HOME; its GraphQL API; started in its own session and stopped by process group."""
+DAGSTER_HOME; or `milo-pipeline ui` (the guarded webserver and the daemon) for a temporary MILO_HOME. Its GraphQL
+API, raw HTTP requests with any header (Host included); started in its own session and stopped by process group.
+A page served on another port of the machine: the foreign origin of the guard's tests."""
 
 from __future__ import annotations
 
+import contextlib
+import http.client
+import http.server
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +44,10 @@ mutation($params: LaunchBackfillParams!) {
   }
 }"""
 RUN_STATUS = "query($id: ID!) { runOrError(runId: $id) { __typename ... on Run { status } } }"
+RUNS_TAGGED = """query($tags: [ExecutionTag!]) { runsOrError(filter: {tags: $tags}) {
+  __typename ... on Runs { results { runId status } } } }"""
+RUN_ERRORS = """query($id: ID!) { logsForRun(runId: $id) { __typename ... on EventConnection { events {
+  __typename ... on MessageEvent { message } ... on ErrorEvent { error { message causes { message } } } } } } }"""
 
 
 def free_port() -> int:
@@ -84,12 +95,8 @@ class DagsterServer:
             time.sleep(1)
         raise TimeoutError(f"Dagster server not ready after {timeout} s: {self.log}")
 
-    def launch_run(self, job: str, partition: str, run_config: dict | None = None) -> str:
-        params = {
-            "selector": {**REPOSITORY, "jobName": job},
-            "runConfigData": run_config or {},
-            "executionMetadata": {"tags": [{"key": "dagster/partition", "value": partition}]},
-        }
+    def launch_run(self, job: str, partition: str, run_config: dict | None = None, tags: dict | None = None) -> str:
+        params = launch_params(job, partition, run_config, tags)
         result = self.graphql(LAUNCH_RUN, {"params": params})["launchRun"]
         assert result["__typename"] == "LaunchRunSuccess", result
         return result["run"]["runId"]
@@ -106,6 +113,30 @@ class DagsterServer:
         assert result["__typename"] == "LaunchBackfillSuccess", result
         return result["backfillId"]
 
+    def runs_tagged(self, key: str, value: str) -> list[dict]:
+        return self.graphql(RUNS_TAGGED, {"tags": [{"key": key, "value": value}]})["runsOrError"]["results"]
+
+    def run_messages(self, run_id: str) -> str:
+        """Every message and error (with its causes) of a run's event log, as one text."""
+        events = self.graphql(RUN_ERRORS, {"id": run_id})["logsForRun"]["events"]
+        texts = []
+        for event in events:
+            texts.append(event.get("message") or "")
+            error = event.get("error") or {}
+            texts += [error.get("message") or ""] + [c["message"] for c in error.get("causes") or []]
+        return "\n".join(texts)
+
+    def request(self, method: str, path: str, body: bytes = b"", headers: dict | None = None) -> tuple[int, str]:
+        """A raw HTTP request: any method, any header (Host included). (status, body)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            connection.request(method, path, body=body or None, headers={"Host": f"127.0.0.1:{self.port}",
+                                                                          **(headers or {})})
+            response = connection.getresponse()
+            return response.status, response.read().decode("utf-8", errors="replace")
+        finally:
+            connection.close()
+
     def run_status(self, run_id: str) -> str:
         return self.graphql(RUN_STATUS, {"id": run_id})["runOrError"]["status"]
 
@@ -119,6 +150,7 @@ class DagsterServer:
         raise TimeoutError(f"run {run_id} not finished after {timeout} s")
 
     def stop(self) -> None:
+        """The whole process group: the server and what it started (daemon, code servers)."""
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
@@ -126,3 +158,56 @@ class DagsterServer:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
+
+
+def launch_params(job: str, partition: str, run_config: dict | None = None, tags: dict | None = None) -> dict:
+    """The `executionParams` of `launchRun` for one partition of a job (what the Launchpad sends)."""
+    return {
+        "selector": {**REPOSITORY, "jobName": job},
+        "runConfigData": run_config or {},
+        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": partition}]
+                              + [{"key": k, "value": v} for k, v in (tags or {}).items()]},
+    }
+
+
+class MiloUi(DagsterServer):
+    """`milo-pipeline ui --port PORT` for `milo_home`: the guarded webserver and the daemon; DAGSTER_HOME is
+    MILO_HOME/dagster as the command prepares it. `env` adds variables (MILO_EXPORTS, MILO_OUT, the key)."""
+
+    def __init__(self, milo_home: Path, env: dict[str, str], log: Path, args: tuple[str, ...] = ()):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        full_env = {k: v for k, v in os.environ.items()
+                    if k not in ("DAGSTER_HOME", "MILO_WAREHOUSE", "MILO_EXPORTS", "MILO_OUT")}
+        full_env.update(env, MILO_HOME=str(milo_home))
+        with open(log, "wb") as out:
+            self.process = subprocess.Popen(
+                [str(BIN / "milo-pipeline"), "ui", "--port", str(self.port), *args],
+                cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+@contextlib.contextmanager
+def page_server(html: str) -> Iterator[str]:
+    """Serves `html` at http://127.0.0.1:<another free port>/ (a thread of the test): a foreign origin."""
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = html.encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
