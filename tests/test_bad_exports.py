@@ -197,10 +197,25 @@ def ligne_mal_formee(d: Path) -> list[str]:
             "attendues, 3 trouvées"]
 
 
+def export_lien_symbolique(d: Path) -> list[str]:
+    """An export replaced by a link to a file of the system: refused, never read (lstat, O_NOFOLLOW)."""
+    path = fichier(d, "jeunes")
+    path.unlink()
+    path.symlink_to("/etc/passwd")
+    return [f"{path.name} : ce fichier est un lien symbolique : refusé (y copier le fichier lui-même, pas un lien)"]
+
+
+def export_dossier(d: Path) -> list[str]:
+    path = fichier(d, "parrains")
+    path.unlink()
+    path.mkdir()
+    return [f"{path.name} : n'est pas un fichier ordinaire mais un dossier : refusé"]
+
+
 CASES: dict[str, Callable[[Path], list[str]]] = {f.__name__: f for f in (
     colonne_obligatoire_absente, colonne_de_dates_illisibles, date_illisible, hors_vocabulaire, montant_negatif,
     jeune_inconnu, jeune_en_double, fichier_vide, fichier_sans_donnees, table_manquante, encodage_illisible,
-    encodage_utf16, encodages_melanges, ligne_mal_formee)}
+    encodage_utf16, encodages_melanges, ligne_mal_formee, export_lien_symbolique, export_dossier)}
 # the cases whose rows were checked: a rejection report exists
 AVEC_REJETS = {"colonne_de_dates_illisibles", "date_illisible", "hors_vocabulaire", "montant_negatif",
                "jeune_inconnu"}
@@ -219,10 +234,10 @@ def dagster_home():
     shutil.rmtree(dossier, ignore_errors=True)
 
 
-def run_cli(args: list[str], home: Path, dagster_home: Path) -> subprocess.CompletedProcess:
+def run_cli(args: list[str], home: Path, dagster_home: Path, timeout: int = 900) -> subprocess.CompletedProcess:
     env = {**os.environ, "MILO_HOME": str(home), ENV_KEY: KEY, "DAGSTER_HOME": str(dagster_home)}
     env.pop("MILO_WAREHOUSE", None)
-    return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=900)
+    return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
@@ -293,6 +308,26 @@ def test_quality_gate_blocks_publication_and_warns_of_unknown_columns(published,
     assert "derniere_hors_fenetre : 2025-03-01" in result.stderr
     assert "Data Docs : " in result.stderr and "Traceback" not in result.stdout + result.stderr
     assert snapshot(out) == before
+
+
+@pytest.mark.slow
+def test_a_fifo_export_is_refused_without_hanging(published, dagster_home, tmp_path):
+    """A named pipe where an export is expected: opening it would wait forever for a writer. It is refused from
+    its lstat, in a subprocess with a time limit (a hang fails the test instead of blocking the suite)."""
+    out, home = published / "out", published / "home"
+    before, archive = snapshot(out), snapshot(home / "archive")
+    exports = tmp_path / "exports"
+    shutil.copytree(FIXTURE, exports)
+    path = fichier(exports, "reperage")
+    path.unlink()
+    os.mkfifo(path)
+    result = run_cli(["run", "--exports", str(exports), "--period", "2024", "--out", str(out)], home, dagster_home,
+                     timeout=300)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (f"{path.name} : n'est pas un fichier ordinaire mais un tube nommé (FIFO) : refusé"
+            in result.stderr), result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert snapshot(out) == before and snapshot(home / "archive") == archive
 
 
 # -- ingestion only: quarantine under the threshold, cascade, what is echoed ----------------------------------
@@ -385,6 +420,37 @@ def test_unknown_columns_are_warnings(exports, tmp_path):
     resultat = ingest(exports, tmp_path)
     assert [str(p) for p in resultat.avertissements] == [
         "reperage_2025-01-15.csv, colonne « Observations » : colonne inconnue du contrat, ignorée"]
+
+
+def test_an_export_linked_to_a_system_file_is_refused_and_not_archived(exports, tmp_path):
+    path = fichier(exports, "jeunes")
+    path.unlink()
+    path.symlink_to("/etc/passwd")
+    with pytest.raises(ExportsInvalides) as exc:
+        ingest(exports, tmp_path)
+    assert [str(p) for p in exc.value.problemes][0] == (
+        "jeunes_2025-01-15.csv : ce fichier est un lien symbolique : refusé (y copier le fichier lui-même, pas un "
+        "lien)")
+    assert "aucun fichier pour la table « jeunes »" not in exc.value.texte()  # said once, as a refusal
+    archives = [p for p in (tmp_path / "home" / "archive").rglob("*") if p.is_file()]
+    passwd = Path("/etc/passwd").read_bytes()
+    assert not any(p.name.startswith("jeunes") or p.read_bytes() == passwd for p in archives)
+    assert not (tmp_path / "home" / "warehouse.duckdb").exists()
+
+
+def test_a_file_swapped_for_a_link_after_listing_is_not_read(tmp_path):
+    """The listing (lstat) and the reading are two steps: a regular file replaced by a link in between is
+    refused at the opening too (O_NOFOLLOW, then fstat on the descriptor)."""
+    from milo_pipeline.lib.fichiers import FichierRefuse
+    from milo_pipeline.lib.readers import analyse_csv, sha256_file
+
+    path = tmp_path / "jeunes_2025-01-15.csv"
+    path.symlink_to("/etc/passwd")
+    for lire in (analyse_csv, sha256_file):
+        with pytest.raises(FichierRefuse) as exc:
+            lire(path)
+        assert str(exc.value) == ("jeunes_2025-01-15.csv : ce fichier est un lien symbolique : refusé (y copier le "
+                                  "fichier lui-même, pas un lien)")
 
 
 def test_damaged_workbook(exports, tmp_path):

@@ -3,7 +3,12 @@ line, field (key path) and value; a missing folder or file is a warning; the num
 
 from __future__ import annotations
 
+import os
+import secrets
 import shutil
+import subprocess
+import sys
+import threading
 from decimal import Decimal
 from pathlib import Path
 
@@ -264,3 +269,114 @@ def test_the_demo_copies_its_manual_inputs_beside_the_exports(tmp_path, monkeypa
     monkeypatch.setattr(cli, "run_pipeline", lambda exports, periode, out, home: vus.append(exports) or 0)
     assert cli.main(["--milo-home", str(tmp_path), "demo"]) == 0
     assert lire_saisies(vus[0] / "saisies").lignes == lire_saisies(DEMO).lignes
+
+
+# --------------------------------------------------------------------------------------------
+# Files that are not what they seem: links, FIFOs, folders
+# --------------------------------------------------------------------------------------------
+LIEN = "ce fichier est un lien symbolique : refusé (y copier le fichier lui-même, pas un lien)"
+
+
+@pytest.fixture
+def secret(tmp_path) -> Path:
+    """Stands for the pseudonymisation key (or any file of the machine a link could expose)."""
+    path = tmp_path / "pseudonymisation.key"
+    path.write_text(secrets.token_hex(32), encoding="ascii")
+    return path
+
+
+def test_a_text_linked_to_the_key_is_refused(dossier, secret):
+    (dossier / "textes" / "synthese.md").unlink()
+    (dossier / "textes" / "synthese.md").symlink_to(secret)
+    erreurs = _erreurs(dossier)
+    assert erreurs == [f"saisies/textes/synthese.md : {LIEN}"]
+    with pytest.raises(ExportsInvalides) as exc:
+        lire_textes(dossier)  # what the report reads
+    assert [str(p) for p in exc.value.problemes] == erreurs
+    assert secret.read_text(encoding="ascii") not in exc.value.texte()
+
+
+@pytest.mark.parametrize("cas", ["yaml", "territoire", "dossier_textes", "dossier_territoires"])
+def test_links_anywhere_in_the_manual_inputs_are_refused(dossier, secret, tmp_path, cas):
+    ailleurs = tmp_path / "ailleurs"
+    (ailleurs / "territoires").mkdir(parents=True)
+    (ailleurs / "synthese.md").write_text("Texte d'ailleurs", encoding="utf-8")
+    if cas == "yaml":
+        (dossier / "budget.yaml").unlink()
+        (dossier / "budget.yaml").symlink_to(secret)
+        attendu = f"saisies/budget.yaml : {LIEN}"
+    elif cas == "territoire":
+        (dossier / "textes" / "territoires" / "cc-du-doubs-baumois.md").unlink()
+        (dossier / "textes" / "territoires" / "cc-du-doubs-baumois.md").symlink_to(secret)
+        attendu = f"saisies/textes/territoires/cc-du-doubs-baumois.md : {LIEN}"
+    elif cas == "dossier_textes":
+        shutil.rmtree(dossier / "textes")
+        (dossier / "textes").symlink_to(ailleurs, target_is_directory=True)
+        attendu = ("saisies/textes : ce dossier est un lien symbolique : refusé (y copier le dossier lui-même, pas un "
+                   "lien)")
+    else:
+        shutil.rmtree(dossier / "textes" / "territoires")
+        (dossier / "textes" / "territoires").symlink_to(ailleurs / "territoires", target_is_directory=True)
+        attendu = f"saisies/textes/territoires : {LIEN}"
+    assert _erreurs(dossier) == [attendu]
+
+
+def test_a_saisies_folder_that_is_a_link_is_refused(dossier, tmp_path):
+    lien = tmp_path / "exports" / "saisies"
+    lien.parent.mkdir()
+    lien.symlink_to(dossier, target_is_directory=True)
+    for lire in (lire_saisies, lire_textes):
+        with pytest.raises(ExportsInvalides) as exc:
+            lire(lien)
+        assert [str(p) for p in exc.value.problemes] == [
+            "saisies : ce dossier est un lien symbolique : refusé (y copier le dossier lui-même, pas un lien)"]
+
+
+def test_a_folder_or_a_fifo_where_a_file_is_expected_is_refused_without_hanging(dossier):
+    (dossier / "budget.yaml").unlink()
+    (dossier / "budget.yaml").mkdir()
+    (dossier / "effectifs.yaml").unlink()
+    os.mkfifo(dossier / "effectifs.yaml")
+    for nom in ("cej.md", "synthese.md"):
+        (dossier / "textes" / nom).unlink(missing_ok=True)
+    os.mkfifo(dossier / "textes" / "cej.md")
+    (dossier / "textes" / "synthese.md").mkdir()
+    resultat: list = []
+    lecture = threading.Thread(target=lambda: resultat.append(_erreurs(dossier)), daemon=True)
+    lecture.start()
+    lecture.join(timeout=60)  # opening a FIFO for reading would wait for a writer
+    assert not lecture.is_alive(), "la lecture d'un tube nommé bloque"
+    assert resultat == [[  # in the order of the files (effectifs, budget, satisfaction, evenements), then texts
+        "saisies/effectifs.yaml : n'est pas un fichier ordinaire mais un tube nommé (FIFO) : refusé",
+        "saisies/budget.yaml : n'est pas un fichier ordinaire mais un dossier : refusé",
+        "saisies/textes/cej.md : n'est pas un fichier ordinaire mais un tube nommé (FIFO) : refusé",
+        "saisies/textes/synthese.md : n'est pas un fichier ordinaire mais un dossier : refusé",
+    ]]
+
+
+@pytest.mark.slow
+def test_a_run_with_a_text_linked_to_the_key_fails_and_the_key_appears_nowhere(tmp_path):
+    """The real CLI, the key in its file MILO_HOME/pseudonymisation.key (not in the environment) and
+    saisies/textes/synthese.md a link to it: exit 1, the file named, nothing published, nothing archived of the
+    manual inputs, and the key's bytes in no output, no log, no Dagster event, no file of MILO_HOME but itself."""
+    home, exports, out = tmp_path / "home", tmp_path / "exports", tmp_path / "out"
+    home.mkdir(mode=0o700)
+    cle = home / "pseudonymisation.key"
+    cle.write_text(secrets.token_hex(32), encoding="ascii")
+    cle.chmod(0o600)
+    shutil.copytree(ROOT / "tests" / "fixtures" / "exports_2024", exports)
+    (exports / "saisies" / "textes" / "synthese.md").symlink_to(cle)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MILO_", "DAGSTER_"))}
+    result = subprocess.run([str(Path(sys.executable).with_name("milo-pipeline")), "--milo-home", str(home), "run",
+                             "--exports", str(exports), "--period", "2024", "--out", str(out)],
+                            env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"saisies/textes/synthese.md : {LIEN}" in result.stderr
+    assert "Échec du run : rien n'a été publié" in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists() or not any(out.rglob("*"))
+    assert not any(p.name in ("synthese.md", "budget.yaml") for p in (home / "archive").rglob("*"))
+    valeur = cle.read_bytes().strip()
+    assert valeur not in (result.stdout + result.stderr).encode()
+    fichiers = [p for p in home.rglob("*") if p != cle and not p.is_symlink() and p.is_file()]
+    assert any(p.suffix == ".db" for p in fichiers) and (home / "logs" / "dernier_run.log") in fichiers
+    assert [p for p in fichiers if valeur in p.read_bytes()] == []
