@@ -227,6 +227,11 @@ def test_the_public_pdf_explains_its_marks(pdfs):
     assert "s : secret statistique (valeur masquée)." in page
     # a chart never draws a masked value: it says so instead
     assert "valeur masquée" in texte
+    # the document's title says which version it is
+    titres = [re.search(r"Title:\s+(.*)", subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True,
+                                                        text=True).stdout).group(1) for pdf in pdfs["chemins"]]
+    assert titres == ["Rapport d'activité – Mission Locale de test – année 2024 – diffusion restreinte",
+                      "Rapport d'activité – Mission Locale de test – année 2024 – version publique"]
 
 
 def test_the_public_context_holds_no_hidden_value():

@@ -1039,8 +1039,7 @@ def _diffusion(version: str, seuil: int) -> dict[str, Any]:
     if version not in VERSIONS:
         raise ValueError(f"Version du rapport inconnue : {version!r} (attendu : {', '.join(VERSIONS)})")
     publique = version == PUBLIQUE
-    return {"version": version, "publique": publique, "interne": not publique,
-            "seuil": seuil if publique else None}
+    return {"version": version, "publique": publique, "interne": not publique, "seuil": seuil}
 
 
 @dataclass(frozen=True)
