@@ -395,3 +395,24 @@ def test_the_page_box_check_sees_an_overflow(tmp_path):
                                               + "</p>")
     problemes = hors_cadre(render_pdf(contexte, tmp_path / "debordement.pdf"))
     assert problemes and all(p.startswith("page 6 : ") for p in problemes)
+
+
+@needs_poppler
+def test_public_report_of_a_small_mission_locale_stays_inside_the_pages(tmp_path):
+    """The public version of the whole report, counts ÷ 100 (so that many are from 1 to 4) and masked by the
+    extracts' disclosure control: « < 5 », « s », charts without masked values, the notes on the marks; every
+    section still opens its page in order and no text leaves the page's box."""
+    from milo_pipeline.defs.report import table_publique
+
+    lignes = table_publique(_lignes_annee(echelle=0.01) + _lignes_saisies(), 5)
+    contexte = build_report_context(lignes, _dictionnaire(), _seed("programmes.csv"), META, _seed("vocabulaires.csv"),
+                                    textes=lire_saisies(DEMO).textes, evenements=_evenements(), version="publique")
+    pdf = render_pdf(contexte, tmp_path / nom_fichier(Periode(*ANNEE), "publique"))
+    assert hors_cadre(pdf) == []
+    texte = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
+                           text=True).stdout.replace("\u202f", " ").replace("\xa0", " ")
+    entete = "Version publique · « < 5 » : effectif de 1 à 4 personnes · « s » : secret statistique"
+    pages = [" ".join(page.split()).removeprefix(entete).strip() for page in texte.split("\f")]
+    titres = [notre for _, notre in ORDRE_DU_RAPPORT_MODELE]
+    assert [t for d in pages for t in titres if d.startswith(t)] == titres
+    assert "valeur masquée" in texte and "Note de lecture : le secret statistique" in texte
