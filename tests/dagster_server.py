@@ -57,6 +57,8 @@ def free_port() -> int:
 
 
 class DagsterServer:
+    headers: dict[str, str] = {}  # sent with every request of the helpers (a password)
+
     def __init__(self, command: list[str], dagster_home: Path, env: dict[str, str], log: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -71,7 +73,7 @@ class DagsterServer:
     def graphql(self, query: str, variables: dict | None = None) -> dict:
         body = json.dumps({"query": query, "variables": variables or {}}).encode()
         request = urllib.request.Request(f"{self.url}/graphql", data=body,
-                                         headers={"Content-Type": "application/json"})
+                                         headers={"Content-Type": "application/json", **self.headers})
         with urllib.request.urlopen(request, timeout=60) as response:
             payload = json.load(response)
         assert "errors" not in payload, payload["errors"]
@@ -130,8 +132,8 @@ class DagsterServer:
         """A raw HTTP request: any method, any header (Host included). (status, body)."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         try:
-            connection.request(method, path, body=body or None, headers={"Host": f"127.0.0.1:{self.port}",
-                                                                          **(headers or {})})
+            connection.request(method, path, body=body or None, headers={
+                "Host": f"127.0.0.1:{self.port}", **(headers if headers is not None else self.headers)})
             response = connection.getresponse()
             return response.status, response.read().decode("utf-8", errors="replace")
         finally:
@@ -174,7 +176,9 @@ class MiloUi(DagsterServer):
     """`milo-pipeline ui --port PORT` for `milo_home`: the guarded webserver and the daemon; DAGSTER_HOME is
     MILO_HOME/dagster as the command prepares it. `env` adds variables (MILO_EXPORTS, MILO_OUT, the key)."""
 
-    def __init__(self, milo_home: Path, env: dict[str, str], log: Path, args: tuple[str, ...] = ()):
+    def __init__(self, milo_home: Path, env: dict[str, str], log: Path, args: tuple[str, ...] = (),
+                 headers: dict[str, str] | None = None):
+        self.headers = headers or {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log

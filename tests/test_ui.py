@@ -21,6 +21,7 @@ import pytest
 from dagster_server import LAUNCH_RUN, REPOSITORY, MiloUi, launch_params, page_server
 
 from milo_pipeline.definitions import defs
+from milo_pipeline.lib.garde import operation_types
 from milo_pipeline.lib.periods import parse_period
 from milo_pipeline.lib.report import nom_fichier
 
@@ -95,7 +96,7 @@ def browser():
 @pytest.fixture(scope="module")
 def traffic():
     """What the UI's pages sent: GraphQL requests (method, Content-Type), refused responses, websockets."""
-    return {"graphql": [], "refused": [], "websockets": []}
+    return {"graphql": [], "refused": [], "websockets": [], "frames": []}
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +108,11 @@ def page(server, browser, traffic):
     page.on("request", lambda r: traffic["graphql"].append((r.method, r.headers.get("content-type")))
             if urllib.parse.urlsplit(r.url).path == "/graphql" else None)
     page.on("response", lambda r: traffic["refused"].append((r.status, r.url)) if r.status in GUARD_STATUSES else None)
-    page.on("websocket", lambda ws: traffic["websockets"].append(ws.url))
+    def websocket(ws):
+        traffic["websockets"].append(ws.url)
+        ws.on("framesent", lambda payload: traffic["frames"].append(payload))
+
+    page.on("websocket", websocket)
     page.goto(server.url)
     yield page
     context.close()
@@ -324,7 +329,11 @@ def test_the_ui_itself_speaks_only_json_posts_and_the_guard_refused_none_of_its_
     assert len(traffic["graphql"]) > 20
     assert {(method, media.split(";")[0]) for method, media in traffic["graphql"]} == {("POST", "application/json")}
     assert traffic["refused"] == []
-    print("websockets ouverts par l'interface :", traffic["websockets"])
+    # its websockets (GraphQL subscriptions: run logs, …) send subscriptions only, which the guard lets through
+    starts = [json.loads(frame) for frame in traffic["frames"]]
+    starts = [frame for frame in starts if isinstance(frame, dict) and frame.get("type") in ("start", "subscribe")]
+    assert traffic["websockets"] and starts, traffic
+    assert {tuple(operation_types(frame["payload"]["query"])) for frame in starts} == {("subscription",)}
 
 
 # last: the refused run leaves the checks of its plan failed, which the pages above must not see
