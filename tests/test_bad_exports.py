@@ -202,14 +202,14 @@ def export_lien_symbolique(d: Path) -> list[str]:
     path = fichier(d, "jeunes")
     path.unlink()
     path.symlink_to("/etc/passwd")
-    return [f"{path.name} : ce fichier est un lien symbolique : refusé (y copier le fichier lui-même, pas un lien)"]
+    return [f"{d} : {path.name} est un lien symbolique : refusé (y copier le fichier lui-même, pas un lien)"]
 
 
 def export_dossier(d: Path) -> list[str]:
     path = fichier(d, "parrains")
     path.unlink()
     path.mkdir()
-    return [f"{path.name} : n'est pas un fichier ordinaire mais un dossier : refusé"]
+    return [f"{d} : {path.name} n'est pas un fichier ordinaire mais un dossier : refusé"]
 
 
 CASES: dict[str, Callable[[Path], list[str]]] = {f.__name__: f for f in (
@@ -324,7 +324,7 @@ def test_a_fifo_export_is_refused_without_hanging(published, dagster_home, tmp_p
     result = run_cli(["run", "--exports", str(exports), "--period", "2024", "--out", str(out)], home, dagster_home,
                      timeout=300)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert (f"{path.name} : n'est pas un fichier ordinaire mais un tube nommé (FIFO) : refusé"
+    assert (f"{exports} : {path.name} n'est pas un fichier ordinaire mais un tube nommé (FIFO) : refusé"
             in result.stderr), result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert snapshot(out) == before and snapshot(home / "archive") == archive
@@ -429,7 +429,7 @@ def test_an_export_linked_to_a_system_file_is_refused_and_not_archived(exports, 
     with pytest.raises(ExportsInvalides) as exc:
         ingest(exports, tmp_path)
     assert [str(p) for p in exc.value.problemes][0] == (
-        "jeunes_2025-01-15.csv : ce fichier est un lien symbolique : refusé (y copier le fichier lui-même, pas un "
+        f"{exports} : jeunes_2025-01-15.csv est un lien symbolique : refusé (y copier le fichier lui-même, pas un "
         "lien)")
     assert "aucun fichier pour la table « jeunes »" not in exc.value.texte()  # said once, as a refusal
     archives = [p for p in (tmp_path / "home" / "archive").rglob("*") if p.is_file()]

@@ -50,14 +50,15 @@ def nature(mode: int) -> str:
     return "un fichier spécial"
 
 
-def message_refus(mode: int, quoi: str = "fichier") -> str:
-    """« ce fichier est un lien symbolique : refusé (…) », « n'est pas un fichier ordinaire mais … : refusé »."""
+def message_refus(mode: int, quoi: str = "fichier", sujet: str | None = None) -> str:
+    """« ce fichier est un lien symbolique : refusé (…) », « n'est pas un fichier ordinaire mais … : refusé »;
+    `sujet` (a file name) instead of « ce fichier » when the message does not follow the name."""
     if stat.S_ISLNK(mode):
-        return f"ce {quoi} est un lien symbolique : refusé (y copier le {quoi} lui-même, pas un lien)"
-    return f"n'est pas un fichier ordinaire mais {nature(mode)} : refusé"
+        return f"{sujet or 'ce ' + quoi} est un lien symbolique : refusé (y copier le {quoi} lui-même, pas un lien)"
+    return f"{sujet + ' ' if sujet else ''}n'est pas un fichier ordinaire mais {nature(mode)} : refusé"
 
 
-def refus(path: Path, quoi: str = "fichier") -> str | None:
+def refus(path: Path, quoi: str = "fichier", sujet: str | None = None) -> str | None:
     """Why `path` cannot be read as a `quoi`, or None. "fichier": anything but a regular file is refused;
     "dossier": a symbolic link is refused (whatever it points to). lstat: a link is never followed, a FIFO never
     opened. A missing path is not refused here (None)."""
@@ -66,7 +67,7 @@ def refus(path: Path, quoi: str = "fichier") -> str | None:
     except FileNotFoundError:
         return None
     if stat.S_ISLNK(mode) or (quoi == "fichier" and not stat.S_ISREG(mode)):
-        return message_refus(mode, quoi)
+        return message_refus(mode, quoi, sujet)
     return None
 
 

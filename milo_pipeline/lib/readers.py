@@ -59,8 +59,8 @@ def find_exports(folder: Path, tables: dict[str, Table]) -> tuple[dict[str, Path
             continue
         for table in tables:
             if re.match(rf"^{re.escape(table)}([_\-. ]|$)", path.stem, flags=re.IGNORECASE):
-                if raison := refus(path):
-                    problemes.append(Probleme(path.name, raison))
+                if raison := refus(path, sujet=path.name):  # named in the message, like the other problems here
+                    problemes.append(Probleme(str(folder), raison))
                     refusees.add(table)
                 else:
                     found[table].append(path)
