@@ -82,8 +82,20 @@ def run_pipeline(exports: Path, periode: Periode, out: Path, milo_home: Path) ->
         )
     code = _summarise(result, periode, out, log, milo_home)
     if code == EXIT_OK and mois:
-        _conservation(milo_home, mois, _proteges(milo_home, out, exports))
+        _conservation(milo_home, mois, _proteges(milo_home, out, exports) + _archives_du_run(result, milo_home))
     return code
+
+
+def _archives_du_run(result, milo_home: Path) -> tuple[Path, ...]:
+    """archive/<sha256> of the exports this run read (metadata of the raw tables): the outputs just published come
+    from them, so the retention period keeps them however old their date (`purge` by hand still removes them)."""
+    archives = set()
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        sha = materialization.metadata.get("sha256")
+        if materialization.asset_key.path[0] == "imilo" and sha is not None:
+            archives.add(milo_home / "archive" / str(getattr(sha, "value", sha)))
+    return tuple(sorted(archives))
 
 
 def _rendre_prive(milo_home: Path) -> None:

@@ -209,3 +209,36 @@ def test_a_bad_date_is_a_usage_error(home, jour):
     assert f"Erreur : date invalide « {jour} » (attendu AAAA-MM-JJ, par exemple 2024-12-01)." in result.stderr
     assert "usage : milo-pipeline [--milo-home DOSSIER] purge --before AAAA-MM-JJ" in result.stderr
     assert "Traceback" not in result.stderr and contenu(home) == avant
+
+
+@pytest.mark.slow
+def test_after_a_run_the_period_spares_the_exports_the_run_read(tmp_path, monkeypatch, capsys):
+    """A real run (in process), the clock set to 01/06/2027: 24 months before is 01/06/2025. The archive of an
+    export of 2020 is removed; the exports this run read (dated 2025-01-15, also before) are kept: the outputs just
+    published come from them. The manual inputs, archived today without a date in their names, stay too."""
+    import shutil
+
+    from milo_pipeline import cli
+
+    class Horloge(date):
+        @classmethod
+        def today(cls):
+            return cls(2027, 6, 1)
+
+    fixture = Path(__file__).parent / "fixtures" / "exports_2024"
+    home = tmp_path / "home"
+    fichier(home / "archive" / ("9" * 64) / "jeunes_2020-01-15.csv", b"id;nom\n")
+    shutil.copytree(fixture, tmp_path / "exports")
+    monkeypatch.setattr(cli, "date", Horloge)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    monkeypatch.setenv("MILO_PSEUDONYMISATION_KEY", "cle-de-test-de-la-conservation-32-octets")
+    monkeypatch.delenv("MILO_WAREHOUSE", raising=False)
+    code = cli.main(["--milo-home", str(home), "run", "--exports", str(tmp_path / "exports"), "--period", "2024",
+                     "--out", str(tmp_path / "out")])
+    assert code == 0
+    assert ("Conservation (24 mois, config/conservation.yaml) : 1 export(s) archivé(s) (1 fichier(s), 7 o) et "
+            "0 dossier(s) de run (0 fichier(s), 0 o) antérieurs au 01/06/2025 supprimés") in capsys.readouterr().out
+    assert not (home / "archive" / ("9" * 64)).exists()
+    archives = sorted(p.name for p in (home / "archive").glob("*/*"))
+    assert archives == sorted([p.name for p in fixture.glob("*_2025-01-15.*")] + [
+        "budget.yaml", "effectifs.yaml", "evenements.yaml", "parcours.md", "satisfaction.yaml"])
