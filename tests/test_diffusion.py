@@ -215,7 +215,7 @@ def test_the_public_pdf_explains_its_marks(pdfs):
     publique = pdfs["publique"]
     assert "Version publique · secret statistique" in publique[0]
     # what the marks mean heads every other page (a page margin box)
-    entete = "Version publique · « <5 » : effectif de 1 à 4 personnes · « s » : secret statistique"
+    entete = "Version publique · « <5 » : effectif de 1 à 4 · « s » : secret statistique"
     assert all(entete in " ".join(page.split()) for page in publique[1:])
     texte = " ".join("\n".join(publique).split())
     assert "Note de lecture : le secret statistique" in texte
@@ -223,7 +223,7 @@ def test_the_public_pdf_explains_its_marks(pdfs):
     # the page of the territories' comparison, with both marks, has both legends
     page = next(p for p in publique if "Comparaison des territoires" in p)
     page = " ".join(page.split())
-    assert "<5 : effectif de 1 à 4 personnes, masqué (secret statistique)." in page
+    assert "<5 : effectif de 1 à 4, masqué (secret statistique)." in page
     assert "s : secret statistique (valeur masquée)." in page
     # a chart never draws a masked value: it says so instead
     assert "valeur masquée" in texte
@@ -254,7 +254,7 @@ def test_the_public_context_holds_no_hidden_value():
     masques = [v for v in valeurs if not isinstance(v, float | int | type(None))]
     assert masques and {str(m) for m in masques} == {"<\u00a05", "s"}
     legendes = {t for s in ctx["sections"] for t in s["legende"]}
-    assert legendes == {"< 5 : effectif de 1 à 4 personnes, masqué (secret statistique).",
+    assert legendes == {"< 5 : effectif de 1 à 4, masqué (secret statistique).",
                         "s : secret statistique (valeur masquée)."}
 
 

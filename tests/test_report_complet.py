@@ -411,7 +411,7 @@ def test_public_report_of_a_small_mission_locale_stays_inside_the_pages(tmp_path
     assert hors_cadre(pdf) == []
     texte = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
                            text=True).stdout.replace("\u202f", " ").replace("\xa0", " ")
-    entete = "Version publique · « < 5 » : effectif de 1 à 4 personnes · « s » : secret statistique"
+    entete = "Version publique · « < 5 » : effectif de 1 à 4 · « s » : secret statistique"
     pages = [" ".join(page.split()).removeprefix(entete).strip() for page in texte.split("\f")]
     titres = [notre for _, notre in ORDRE_DU_RAPPORT_MODELE]
     assert [t for d in pages for t in titres if d.startswith(t)] == titres

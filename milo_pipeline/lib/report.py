@@ -80,7 +80,7 @@ RUBRIQUE_SANTE = "Santé"
 INTERNE, PUBLIQUE = "interne", "publique"
 VERSIONS = (INTERNE, PUBLIQUE)
 SEUIL_PUBLIC = 5
-LEGENDE_PRIMAIRE = "< {k} : effectif de 1 à {k1} personnes, masqué (secret statistique)."
+LEGENDE_PRIMAIRE = "< {k} : effectif de 1 à {k1}, masqué (secret statistique)."
 LEGENDE_SECRET = "s : secret statistique (valeur masquée)."
 EVENEMENTS_NON_LISTES = ("La liste détaillée des événements n'est pas reprise dans la version publique : elle "
                          "permettrait de recompter des effectifs masqués.")
