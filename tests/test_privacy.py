@@ -8,9 +8,14 @@ the housing is), an interview of an unknown youth and a negative allowance. A fi
 shifted mentor row above the threshold: its message must not quote the mentor's name either.
 
 The secrets are read from the export files through the input contract: every cell of a personal-data column
-(`pii`) and every raw id (`id_jeune` columns). Raw ids are short: they are searched as whole cell values
+(`pii`) and every raw source id (`identifiant` columns: youths, mentors, events, mentorships, contacts). Raw ids are
+short: they are searched as whole cell values
 (warehouse, CSV, event metadata) or whole words (text), never as substrings; so are short names. Words that
 also occur in the reference data (seeds, configuration, templates: commune names, labels) are not searched.
+
+The warehouse is also held to the minimisation of the contract: its raw tables have exactly the columns the
+contract writes (no `entrepot: false` column), no birth date anywhere (only the ages computed from it), and every
+source id is the HMAC of the raw one (computed here in Python from the export file).
 """
 
 from __future__ import annotations
@@ -227,6 +232,54 @@ def _valeurs(objet, valeurs: set[str]) -> None:
             _valeurs(v, valeurs)
     elif isinstance(objet, str):
         valeurs.add(objet.strip())
+
+
+def test_the_warehouse_holds_only_the_columns_the_contract_writes(runs):
+    root = runs[0]
+    tables = load_contract(CONTRACT)
+    with duckdb.connect(str(root / "home" / "warehouse.duckdb"), read_only=True) as con:
+        colonnes = con.execute("select table_schema, table_name, column_name "
+                               "from information_schema.columns").fetchall()
+    for nom, table in tables.items():
+        attendues = [c.nom for c in table.colonnes_entrepot] + [age for age, _ in table.ages]
+        assert [c for s, t, c in colonnes if (s, t) == ("raw", nom)] == attendues
+    ecartees = {c.nom for t in tables.values() for c in t.colonnes if c.is_pii or not c.entrepot}
+    assert {"date_naissance", "code_postal", "site", "type_contact"} <= ecartees
+    # no birth date in any schema or model; no column the contract keeps out in the staging views either
+    assert not [(s, t, c) for s, t, c in colonnes if "naissance" in c]
+    assert not [(t, c) for s, t, c in colonnes if t.startswith("stg_imilo__") and c in ecartees]
+
+
+def test_no_birth_date_and_no_raw_source_id_in_the_warehouse(runs):
+    root, *_ = runs
+    tables = load_contract(CONTRACT)
+    fichiers, _ = find_exports(root / "exports", tables)  # the export of the successful run
+    jeunes = lire_table(fichiers["jeunes"], tables["jeunes"])
+    key = KEY.encode()
+    dates = pd.to_datetime(jeunes["date_naissance"], dayfirst=True, errors="coerce")  # J9001: 31/02, unreadable
+    naissances = {pseudonymise(key, i.strip()): d.date()
+                  for i, d in zip(jeunes["id_jeune"], dates, strict=True) if not pd.isna(d)}
+    with duckdb.connect(str(root / "home" / "warehouse.duckdb"), read_only=True) as con:
+        # the youth's birth date is in no cell of the youth's row (its dates are those of the welcome and the
+        # registration; a birth date would be read from any of its DATE cells)
+        lignes = con.execute("select id_jeune, columns(lambda c: c <> 'id_jeune') from raw.jeunes").fetchall()
+        assert len(lignes) > 100 and all(naissances[row[0]] not in row[1:] for row in lignes if row[0] in naissances)
+        assert len(naissances) > 100
+        # every source id is the HMAC of the raw id of the export file, unique where it is a key
+        for nom, colonne in (("evenements", "id_evenement"), ("parrainages", "id_parrainage"),
+                             ("reperage", "id_contact"), ("contacts_entreprises", "id_contact"),
+                             ("parrains", "id_parrain"), ("jeunes", "id_jeune")):
+            frame = lire_table(fichiers[nom], tables[nom])
+            bruts = [v.strip() for v in frame[colonne] if v.strip()]
+            ecrits = [v for (v,) in con.execute(f"select {colonne} from raw.{nom}").fetchall()]
+            assert len(ecrits) == len(set(ecrits)) > 0
+            # the rows written are those of the file less the quarantined ones (injecter: a youth, two events)
+            assert set(ecrits) <= {pseudonymise(key, b) for b in bruts} and not set(ecrits) & set(bruts)
+            assert len(ecrits) == len(bruts) - {"jeunes": 1, "evenements": 2}.get(nom, 0)
+        premier = lire_table(fichiers["evenements"], tables["evenements"]).iloc[0]
+        assert con.execute("select count(*) from raw.evenements where id_evenement = $e and id_jeune = $j",
+                           {"e": pseudonymise(key, premier["id_evenement"]),
+                            "j": pseudonymise(key, premier["id_jeune"])}).fetchall() == [(1,)]
 
 
 def test_no_personal_data_in_any_warehouse_table(runs):
