@@ -24,7 +24,7 @@ import threading
 from pathlib import Path
 
 from .instance import dagster_home, prepare_dagster_home
-from .lib.garde import Garde, allowed_hosts
+from .lib.garde import Garde, allowed_hosts, split_host
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKSPACE = ROOT / "workspace.yaml"
@@ -172,6 +172,12 @@ def commande_ui(args: argparse.Namespace) -> int:
     try:
         milo_home = Path(getattr(args, "milo_home", None) or os.environ.get("MILO_HOME") or "data").resolve()
         hosts = allowed_hosts(args.host, args.allowed_host)
+        for nom in hosts:
+            try:
+                split_host(nom)
+            except ValueError:
+                raise ErreurUI(f"« {nom} » : attendu un nom d'hôte ou une adresse, éventuellement suivi de :port "
+                               f"(ex. milo.interne ou milo.interne:8443).") from None
         if not hosts:
             raise ErreurUI(f"--host {args.host} écoute sur toutes les adresses : donner avec --allowed-host le nom "
                            f"(ou l'adresse) sous lequel l'interface est atteinte.")

@@ -134,6 +134,7 @@ def test_chromium_with_the_password_opens_the_ui_and_its_websockets(server):
     ("lien", "illisible ou lien symbolique"),
     ("0.0.0.0", "--host 0.0.0.0 écoute sur toutes les adresses : donner avec --allowed-host"),
     ("port", "impossible d'écouter sur 127.0.0.1:"),
+    ("nom", "« https://milo.interne » : attendu un nom d'hôte ou une adresse, éventuellement suivi de :port"),
 ])
 def test_a_users_mistake_is_a_french_message_and_status_2(tmp_path, case, expected):
     home = tmp_path / "home"
@@ -147,6 +148,8 @@ def test_a_users_mistake_is_a_french_message_and_status_2(tmp_path, case, expect
         (home / "ui.password").symlink_to(write_password(tmp_path / "ailleurs"))
     elif case == "0.0.0.0":
         args = ["--host", "0.0.0.0"]
+    elif case == "nom":
+        args += ["--allowed-host", "https://milo.interne"]
     busy = socket.create_server(("127.0.0.1", 0))
     if case == "port":
         args = ["--port", str(busy.getsockname()[1])]
