@@ -180,15 +180,15 @@ def test_a_foreign_host_is_refused(server, root):
 
 
 ATTACK_PAGE = """<!doctype html><html><body>
-<img src="{ui}{get}">
-<script>
-  fetch('{ui}/graphql', {{method: 'POST', mode: 'no-cors', headers: {{'Content-Type': 'text/plain'}},
-                         body: JSON.stringify({{query: {query}, variables: {variables}}})}})
-    .finally(() => document.getElementById('f').submit());
-</script>
-<form id="f" method="POST" enctype="text/plain" action="{ui}{post}">
+<form id="f" method="POST" enctype="text/plain" action="{post}">
   <input name='{{"query": {query_html}, "variables": {variables_html}, "x": "' value='"}}'>
 </form>
+<script>
+  const image = new Promise(done => {{ const i = new Image(); i.onload = i.onerror = done; i.src = {get}; }});
+  const post = fetch({graphql}, {{method: 'POST', mode: 'no-cors', headers: {{'Content-Type': 'text/plain'}},
+                                 body: JSON.stringify({{query: {query}, variables: {variables}}})}}).catch(() => null);
+  Promise.all([image, post]).then(() => document.getElementById('f').submit());
+</script>
 </body></html>"""
 
 
@@ -198,10 +198,10 @@ def test_a_real_page_on_another_origin_launches_nothing(server, browser, root, m
     before = (root / "out" / "indicateurs.csv").stat().st_mtime_ns
     query, variables = mutation(root, "page")
     html = ATTACK_PAGE.format(
-        ui=server.url, get=url_of(query, variables).replace("&", "&amp;"), post=url_of(query, variables).replace(
-            "&", "&amp;"),
-        query=json.dumps(query), variables=variables,
-        query_html=json.dumps(query).replace("'", "&#39;"), variables_html=variables.replace("'", "&#39;"))
+        get=json.dumps(server.url + url_of(query, variables)), graphql=json.dumps(f"{server.url}/graphql"),
+        post=(server.url + url_of(query, variables)).replace("&", "&amp;"), query=json.dumps(query),
+        variables=variables, query_html=json.dumps(query).replace("'", "&#39;"),
+        variables_html=variables.replace("'", "&#39;"))
     responses = []
     with page_server(html) as url:
         context = browser.new_context()
