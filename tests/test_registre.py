@@ -3,9 +3,11 @@ differences between nested periods (`extraits.secretiser_indicateurs(..., publie
 (slow) the attack of the issue on three consecutive runs of a 620-youth synthetic export: month, next month, year,
 into one output folder, every funder pooled."""
 
+import calendar
 import csv
 import io
 import os
+import random
 import subprocess
 import sys
 from datetime import date
@@ -133,6 +135,43 @@ def test_a_difference_that_only_a_cell_already_sent_could_hide_masks_the_new_cel
     envoyees = [publiee("acc_nb_jeunes", 7, DEC), publiee("acc_nb_jeunes", None, CUMUL_NOV, masque=True, effectif=2)]
     table = extraits.secretiser_indicateurs([ligne("acc_nb_jeunes", 9, ANNEE)], STRUCTURE, 5, envoyees)
     assert table.lignes[0]["valeur"] == MASQUE
+
+
+@pytest.mark.parametrize("graine", range(8))
+def test_a_year_of_monthly_runs_then_the_year_publish_nothing_recoverable(graine):
+    """Random monthly counts of a breakdown and its total (territories and `acc_nb_jeunes`), a month and its year
+    to date each month then the year, every run against the register of the ones before: pooled, no small count,
+    no cell with two values, no two nested cells 1 to 4 apart, and each table's equations determine nothing."""
+    hasard = random.Random(graine)
+    territoires = ["A", "B", "C", "D"]
+    mois = [{t: hasard.choice([0, 0, 1, 2, 3, 6, 9, 15]) for t in territoires} for _ in range(12)]
+    envoyees: list[Publiee] = []
+    pool: dict = {}
+
+    def table(periode, valeurs):
+        return [ligne("acc_nb_jeunes", sum(valeurs.values()), periode)] + [
+            {**ligne("acc_nb_jeunes", 0, periode), "indicateur": "terr_nb_jeunes", "modalite": t, "valeur": v}
+            for t, v in valeurs.items()]
+
+    runs = []
+    for m in range(1, 13):
+        fin = date(2024, m, calendar.monthrange(2024, m)[1])
+        cumul = {t: sum(mois[i][t] for i in range(m)) for t in territoires}
+        runs.append(table(Periode(date(2024, m, 1), fin), mois[m - 1])
+                    + (table(Periode(date(2024, 1, 1), fin), cumul) if m > 1 else []))
+    runs.append(table(ANNEE, {t: sum(mois[i][t] for i in range(12)) for t in territoires}))
+    for lignes in runs:
+        resultat = extraits.secretiser_indicateurs(lignes, STRUCTURE, 5, envoyees)
+        cellules, groupes, _ = extraits.cellules_et_groupes(lignes, STRUCTURE)
+        assert recalculables(groupes, resultat.motifs) == set()
+        for r in resultat.lignes:
+            k = extraits.cle(r)
+            masque = r["valeur"] == MASQUE
+            envoyees.append(Publiee(*k, None if masque else r["valeur"], masque, resultat.effectifs[k]))
+            if not masque:
+                pool.setdefault(k[2:], {}).setdefault(k[:2], set()).add(r["valeur"])
+    assert fuites(pool) == []
+    assert sum(len(v) for p in pool.values() for v in p.values()) > 20, "not everything masked"
 
 
 # --------------------------------------------------------------------------- the register in DuckDB

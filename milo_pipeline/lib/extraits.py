@@ -31,7 +31,7 @@ from openpyxl.writer.excel import ExcelWriter
 from .formatting import fr_date, fr_periode
 from .outputs import COLONNES, format_valeur
 from .periods import Periode
-from .suppression import MASQUE, SECONDAIRE, Cellule, Groupe, secretiser
+from .suppression import ECART, MASQUE, Cellule, Groupe, secretiser
 
 COLONNES_EXTRAIT = (*COLONNES[:3], "libelle", *COLONNES[3:])
 NATURES_PERIODE = ("annee", "mois", "cumul_annuel")
@@ -146,7 +146,7 @@ class Secretisation:
     """The effectif of each cell of the table (what the register keeps with it)."""
     differences: int = 0
     """Cells masked because their difference with a cell of a nested period (this table's or one already sent)
-    would be a count from 1 to k−1."""
+    would be a count from 1 to k−1 (motif `écart`)."""
     figees_differentes: tuple[Cle, ...] = ()
     """Cells already sent whose value computed now differs: the value sent is kept."""
 
@@ -219,27 +219,20 @@ def emboitees(a: tuple[date, date], b: tuple[date, date]) -> bool:
     return a != b and ((a[0] <= b[0] and b[1] <= a[1]) or (b[0] <= a[0] and a[1] <= b[1]))
 
 
-def _differences(cellules: dict[Cle, Cellule], figees: Mapping[Cle, bool]) -> tuple[dict, list[Groupe]]:
-    """For every two cells of the same indicator and modality over nested periods, one of them not sent yet:
-    a cell for their difference (never published itself: `virtuelle`) and the group outer = inner + difference.
-    A difference from 1 to k−1 is then masked like a small count, which masks the inner or the outer cell; a
-    masked inner or outer cell masks the difference (which costs nothing)."""
+def paires_emboitees(cellules: Mapping[Cle, Cellule], figees: Mapping[Cle, bool]) -> list[tuple[Cle, Cle]]:
+    """(outer, inner): every two cells with an effectif, of the same indicator and modality over nested periods,
+    one of them at least not sent yet."""
     par_cellule: dict[tuple, list[Cle]] = defaultdict(list)
     for k, c in cellules.items():
         if c.effectif is not None:
             par_cellule[k[2:]].append(k)
-    virtuelles, groupes = {}, []
+    paires = []
     for cles in par_cellule.values():
         for i, a in enumerate(cles):
             for b in cles[i + 1:]:
-                if not emboitees(a[:2], b[:2]) or (a in figees and b in figees):
-                    continue
-                exterieure, interieure = (a, b) if a[0] <= b[0] and b[1] <= a[1] else (b, a)
-                ecart = ("écart", exterieure, interieure)
-                virtuelles[ecart] = Cellule(abs(cellules[exterieure].effectif - cellules[interieure].effectif),
-                                            virtuelle=True)
-                groupes.append(Groupe((interieure, ecart), exterieure))
-    return virtuelles, groupes
+                if emboitees(a[:2], b[:2]) and not (a in figees and b in figees):
+                    paires.append((a, b) if a[0] <= b[0] and b[1] <= a[1] else (b, a))
+    return paires
 
 
 def secretiser_indicateurs(lignes: Iterable[Ligne], structure: Structure, seuil: int = SEUIL_DEFAUT,
@@ -250,7 +243,7 @@ def secretiser_indicateurs(lignes: Iterable[Ligne], structure: Structure, seuil:
     in or holding a period of the table. A cell of the table already sent keeps what was sent (its value, or its
     mask). Every other cell is also checked against the cells of the same indicator and modality over nested
     periods, sent before or in this table: their difference must be 0 or at least k (through the numerators for
-    shares); the audit solves the equations of this table and of those differences together."""
+    shares)."""
     lignes = [dict(r) for r in lignes]
     anterieures: dict[Cle, Publiee] = {}
     for p in publiees:
@@ -269,15 +262,11 @@ def secretiser_indicateurs(lignes: Iterable[Ligne], structure: Structure, seuil:
         if k not in cellules:
             cellules[k] = Cellule(p.effectif)
             figees[k] = p.masque
-    virtuelles, ecarts = _differences(cellules, figees)
-    motifs = secretiser(cellules | virtuelles, groupes + ecarts, seuil, figees)
-    table = set(effectifs)
-    directes = {k for k, c in virtuelles.items() if 1 <= c.effectif < seuil}
-    dues_aux_ecarts = {k for g in ecarts if g.parties[1] in directes for k in (g.total, g.parties[0])
-                       if k in table and motifs.get(k) == SECONDAIRE}
+    motifs = secretiser(cellules, groupes, seuil, figees, paires_emboitees(cellules, figees))
     masquees = tuple({**r, "valeur": MASQUE} if cle(r) in motifs else r for r in lignes)
-    return Secretisation(masquees, {k: m for k, m in motifs.items() if k in table}, tuple(non_declares), effectifs,
-                         len(dues_aux_ecarts), tuple(figees_differentes))
+    motifs = {k: m for k, m in motifs.items() if k in effectifs}
+    return Secretisation(masquees, motifs, tuple(non_declares), effectifs, sum(m == ECART for m in motifs.values()),
+                         tuple(figees_differentes))
 
 
 def valeurs_conservees_csv(lignes: Iterable[Ligne], table: Secretisation) -> bytes:

@@ -24,10 +24,14 @@ Algorithm (k = `seuil`)
    cell whose value they determine (a cycle of groups can, even with two masked cells in each) gets a published
    neighbour masked, and the loop resumes. The masked set only grows: this ends.
 
+Across periods (`lib/extraits.py` gives the pairs): two cells of the same indicator and modality over nested
+periods (a month and its year to date, a year and its months) are tied by *outer = inner + difference*, the
+difference being the people of the outer period outside the inner one. When both are published the difference
+is published too: it must be 0 or at least k, otherwise the inner cell (or the outer one, or the one not sent yet)
+is masked — rule 3b, `ecarts`. The difference is an unknown of that equation alone, so these equations determine
+no masked cell by themselves: the audit of the groups stays complete with them.
 Cells already published (`figees`: cell → masked or not, from the register of what was sent) keep their state:
-a cell sent masked stays masked, a cell sent as a value is never chosen to be masked (the reader has it). They
-take part in the groups and the audit like any cell: this is how the equations across periods (a year and its
-months, two years to date) are checked together with this table's (`lib/extraits.py` builds those groups).
+a cell sent masked stays masked, a cell sent as a value is never chosen to be masked (the reader has it).
 """
 
 from __future__ import annotations
@@ -38,15 +42,13 @@ from dataclasses import dataclass
 import numpy as np
 
 MASQUE = "s"
-PRIMAIRE, POPULATION, SECONDAIRE, ANTERIEUR = "primaire", "population", "secondaire", "déjà masqué"
+PRIMAIRE, POPULATION, SECONDAIRE, ECART, ANTERIEUR = "primaire", "population", "secondaire", "écart", "déjà masqué"
 
 
 @dataclass(frozen=True)
 class Cellule:
     effectif: int | None = None
     populations: tuple[Hashable, ...] = ()
-    virtuelle: bool = False
-    """A value nobody is sent (the difference of two cells): masking it costs nothing, so it is masked first."""
 
 
 @dataclass(frozen=True)
@@ -62,16 +64,21 @@ class Groupe:
 
 
 def secretiser(cellules: Mapping[Hashable, Cellule], groupes: Iterable[Groupe], seuil: int = 5,
-               figees: Mapping[Hashable, bool] | None = None) -> dict[Hashable, str]:
+               figees: Mapping[Hashable, bool] | None = None,
+               ecarts: Iterable[tuple[Hashable, Hashable]] = ()) -> dict[Hashable, str]:
     """The masked cells, each with why: `primaire`, `population`, `secondaire` or `déjà masqué` (a cell of
     `figees` sent masked before). `cellules` in table order (the order breaks ties, so the result is the same for
-    the same table); `figees`: cells already published, True when they were sent masked."""
+    the same table); `figees`: cells already published, True when they were sent masked; `ecarts`: pairs (outer,
+    inner) of cells over nested periods whose difference, when both are published, must be 0 or at least k."""
     if seuil < 2:
         raise ValueError(f"seuil du secret statistique invalide : {seuil} (attendu un entier ≥ 2)")
     groupes = list(groupes)
     for groupe in groupes:
         if inconnues := [c for c in groupe.cellules if c not in cellules]:
             raise ValueError(f"groupe de secret statistique sur des cellules absentes du tableau : {inconnues}")
+    ecarts = list(ecarts)
+    if inconnues := [c for paire in ecarts for c in paire if c not in cellules]:
+        raise ValueError(f"écart de secret statistique entre des cellules absentes du tableau : {inconnues}")
     figees = dict(figees or {})
     if inconnues := [c for c in figees if c not in cellules]:
         raise ValueError(f"cellules déjà publiées absentes du tableau : {inconnues}")
@@ -80,7 +87,8 @@ def secretiser(cellules: Mapping[Hashable, Cellule], groupes: Iterable[Groupe], 
     motifs |= {cle: PRIMAIRE for cle, c in cellules.items()
                if cle not in figees and c.effectif is not None and 1 <= c.effectif < seuil}
     while True:
-        if _populations(cellules, motifs, figees) or _secondaire(cellules, groupes, motifs, seuil, rang, figees):
+        if (_populations(cellules, motifs, figees) or _secondaire(cellules, groupes, motifs, seuil, rang, figees)
+                or _ecarts(cellules, ecarts, motifs, seuil, rang, figees)):
             continue
         if not _proteger(recalculables(groupes, motifs), cellules, groupes, motifs, rang, figees):
             return motifs
@@ -110,12 +118,27 @@ def _secondaire(cellules, groupes: list[Groupe], motifs: dict, seuil: int, rang:
     return ajout
 
 
+def _ecarts(cellules, ecarts: list[tuple], motifs: dict, seuil: int, rang: dict, figees: Mapping) -> bool:
+    """Rule 3b: two published cells over nested periods whose difference is from 1 to k−1: the inner one is masked
+    (the smaller period, usually the smaller count), or the outer one when the inner was already sent."""
+    ajout = False
+    for exterieure, interieure in ecarts:
+        if exterieure in motifs or interieure in motifs:
+            continue
+        if 1 <= abs(cellules[exterieure].effectif - cellules[interieure].effectif) < seuil:
+            cle = next((c for c in (interieure, exterieure) if c not in figees), None)
+            if cle is not None:
+                motifs[cle] = ECART
+                ajout = True
+    return ajout
+
+
 def _candidat(groupe: Groupe, cellules, motifs: dict, rang: dict, figees: Mapping) -> Hashable | None:
-    """A virtual part (free), else the published part with the smallest non-zero effectif, else the published total,
-    else None. A cell already published (`figees`) is never a candidate."""
+    """The published part with the smallest non-zero effectif, else the published total, else None. A cell already
+    published (`figees`) is never a candidate."""
     publiees = [p for p in groupe.parties if p not in motifs and p not in figees and (cellules[p].effectif or 0) > 0]
     if publiees:
-        return min(publiees, key=lambda p: (not cellules[p].virtuelle, cellules[p].effectif, rang[p]))
+        return min(publiees, key=lambda p: (cellules[p].effectif, rang[p]))
     if groupe.total is not None and groupe.total not in motifs and groupe.total not in figees:
         return groupe.total
     return None
@@ -125,35 +148,61 @@ def recalculables(groupes: Iterable[Groupe], masquees: Iterable[Hashable]) -> se
     """The masked cells whose value the published cells determine through the groups' equations.
 
     Unknowns are the masked cells, each group gives one equation (published cells are constants). A cell is
-    determined when its unit vector lies in the row space of the system, i.e. every vector of the null space
-    is zero on it."""
+    determined when its unit vector lies in the row space of the system: its squared norm on the orthonormal
+    basis of that space (the first right-singular vectors) is 1. The system is solved per connected component
+    (equations sharing unknowns): small systems instead of one large one."""
     masquees = set(masquees)
-    lignes = [g for g in groupes if any(c in masquees for c in g.cellules)]
-    inconnues = list(dict.fromkeys(c for g in lignes for c in g.cellules if c in masquees))
-    if not inconnues:
-        return set()
-    colonne = {c: j for j, c in enumerate(inconnues)}
-    systeme = np.zeros((len(lignes), len(inconnues)))
-    for i, groupe in enumerate(lignes):
-        for partie in groupe.parties:
-            if partie in masquees:
-                systeme[i, colonne[partie]] += 1
-        if groupe.total in masquees:
-            systeme[i, colonne[groupe.total]] -= 1
-    _, valeurs, vt = np.linalg.svd(systeme)
-    rang_systeme = int((valeurs > 1e-9).sum())
-    noyau = vt[rang_systeme:]
-    return {c for c, j in colonne.items() if np.all(np.abs(noyau[:, j]) < 1e-9)}
+    parent: dict[Hashable, Hashable] = {}
+
+    def racine(c: Hashable) -> Hashable:
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    lignes = []
+    for groupe in groupes:
+        inconnues = [c for c in groupe.cellules if c in masquees]
+        if not inconnues:
+            continue
+        lignes.append((groupe, inconnues))
+        for c in inconnues:
+            parent.setdefault(c, c)
+        for c in inconnues[1:]:
+            parent[racine(c)] = racine(inconnues[0])
+    composantes: dict[Hashable, list[Groupe]] = {}
+    for groupe, inconnues in lignes:
+        composantes.setdefault(racine(inconnues[0]), []).append(groupe)
+    determinees = set()
+    for equations in composantes.values():
+        colonne = {c: j for j, c in enumerate(dict.fromkeys(c for g in equations for c in g.cellules
+                                                            if c in masquees))}
+        systeme = np.zeros((len(equations), len(colonne)))
+        for i, groupe in enumerate(equations):
+            for partie in groupe.parties:
+                if partie in masquees:
+                    systeme[i, colonne[partie]] += 1
+            if groupe.total in masquees:
+                systeme[i, colonne[groupe.total]] -= 1
+        _, valeurs, vt = np.linalg.svd(systeme, full_matrices=False)
+        base = vt[:int((valeurs > 1e-9).sum())]
+        norme = (base ** 2).sum(axis=0)
+        determinees |= {c for c, j in colonne.items() if norme[j] > 1 - 1e-9}
+    return determinees
 
 
 def _proteger(fuites: set, cellules, groupes: list[Groupe], motifs: dict, rang: dict, figees: Mapping) -> bool:
     """Masks one published cell for the first recomputable cell: in a group holding it, else in the nearest group
     linked to it through masked cells. False when there is none left to mask (the determination then rests only
     on totals known outside the table)."""
+    par_cellule: dict[Hashable, list[int]] = {}
+    for i, groupe in enumerate(groupes):
+        for c in groupe.cellules:
+            par_cellule.setdefault(c, []).append(i)
     for fuite in sorted(fuites, key=rang.__getitem__):
         vues, frontiere = {fuite}, [fuite]
         while frontiere:
-            voisins = [g for g in groupes if any(c in frontiere for c in g.cellules)]
+            voisins = [groupes[i] for i in sorted({i for c in frontiere for i in par_cellule.get(c, ())})]
             for groupe in voisins:
                 if (cle := _candidat(groupe, cellules, motifs, rang, figees)) is not None:
                     motifs[cle] = SECONDAIRE
