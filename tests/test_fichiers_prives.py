@@ -1,9 +1,10 @@
 """MILO_HOME is private to the user running the pipeline, and temporary files cannot be hijacked.
 
 - A real CLI run on the fixture, started with the usual umask 022 in a MILO_HOME made before (0755, an old
-  folder, an old archive and run folder, a link to a file outside): afterwards nothing under MILO_HOME has a
-  group or other permission bit (MILO_HOME itself, warehouse, archive, runs, logs, Dagster storage, dbt state,
-  key, outputs), the link's target is untouched, and the retention period removed the old archive and run.
+  log, an old archive and run folder, a folder of the user's, a link to a file outside): afterwards nothing the
+  pipeline keeps under MILO_HOME has a group or other permission bit (MILO_HOME itself, warehouse, archive, runs,
+  logs, Dagster storage, dbt state, key, outputs), the user's own folder and the link's target are untouched,
+  and the retention period removed the old archive and run.
   Removing `os.umask(UMASK_PRIVE)` from `cli.main` makes this test fail (checked once by hand: the Dagster
   storage and dagster.yaml are created before anything else could tighten them).
 - The code location sets the same umask when Dagster loads it.
@@ -55,8 +56,10 @@ def run_prive(tmp_path_factory):
     """A MILO_HOME made before, open to everyone, then a real CLI run with umask 022."""
     root = tmp_path_factory.mktemp("prive")
     home = root / "home"
-    (home / "ancien").mkdir(parents=True)
-    (home / "ancien" / "notes.txt").write_text("notes", encoding="utf-8")
+    (home / "logs").mkdir(parents=True)
+    (home / "logs" / "ancien.log").write_text("journal", encoding="utf-8")
+    (home / "a-moi").mkdir()  # not the pipeline's: left as it is
+    (home / "a-moi" / "notes.txt").write_text("notes", encoding="utf-8")
     vieille_archive = home / "archive" / ("a" * 64)
     vieille_archive.mkdir(parents=True)
     (vieille_archive / "jeunes_2020-01-15.csv").write_text("id_jeune;nom\nJ01;Dupont\n", encoding="utf-8")
@@ -68,9 +71,10 @@ def run_prive(tmp_path_factory):
     dehors = root / "dehors.txt"
     dehors.write_text("à quelqu'un d'autre", encoding="utf-8")
     (home / "lien-dehors").symlink_to(dehors)
-    for p in (home, home / "ancien", home / "archive", vieille_archive, home / "runs", vieux_run):
+    for p in (home, home / "logs", home / "a-moi", home / "archive", vieille_archive, home / "runs", vieux_run):
         p.chmod(0o755)
-    for p in (home / "ancien" / "notes.txt", vieille_archive / "jeunes_2020-01-15.csv", dehors):
+    for p in (home / "logs" / "ancien.log", home / "a-moi" / "notes.txt", vieille_archive / "jeunes_2020-01-15.csv",
+              dehors):
         p.chmod(0o644)
     shutil.copytree(FIXTURE, root / "exports")
     result = subprocess.run(
@@ -84,12 +88,13 @@ def test_after_a_run_nothing_under_milo_home_is_open_to_others(run_prive):
     root, home, result = run_prive
     assert result.returncode == 0, result.stdout + result.stderr
     for attendu in ("warehouse.duckdb", "pseudonymisation.key", "logs/dernier_run.log", "dagster/dagster.yaml",
-                    "dbt", "out/indicateurs.csv", "out/rapport_activite_2024.pdf", "ancien/notes.txt"):
+                    "dbt", "out/indicateurs.csv", "out/rapport_activite_2024.pdf", "logs/ancien.log"):
         assert (home / attendu).exists(), attendu
     assert len(list((home / "archive").glob("*/jeunes_2025-01-15.csv"))) == 1
     assert len(list((home / "runs").glob("*/data_docs/index.html"))) == 1
     assert any((home / "dagster").rglob("*.db")), "Dagster's SQLite storage"
-    assert ouverts_aux_autres(home) == []
+    # everything but the folder that is not the pipeline's (MILO_HOME is private: nobody else can reach it)
+    assert ouverts_aux_autres(home) == [f"{home / 'a-moi'} drwxr-xr-x", f"{home / 'a-moi' / 'notes.txt'} -rw-r--r--"]
     assert stat.S_IMODE(os.stat(home).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(home / "warehouse.duckdb").st_mode) == 0o600
     # the link was neither followed nor changed: its target outside MILO_HOME keeps its mode
@@ -141,6 +146,17 @@ def test_the_code_location_sets_the_private_umask(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "0o77"
     assert ouverts_aux_autres(home) == []  # a MILO_HOME made before is tightened when Dagster loads the code
+
+
+def test_the_instance_command_writes_a_private_dagster_home(tmp_path):
+    """`python -m milo_pipeline.instance MILO_HOME` (the README's set-up of the UI), started with umask 022."""
+    home = tmp_path / "home"
+    env = env_cli(home)
+    result = subprocess.run([sys.executable, "-m", "milo_pipeline.instance", str(home)], env=env,
+                            capture_output=True, text=True, timeout=120, umask=0o022)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str((home / "dagster").resolve())
+    assert (home / "dagster" / "dagster.yaml").is_file() and ouverts_aux_autres(home) == []
 
 
 def test_a_milo_home_that_cannot_be_made_private_is_reported(tmp_path):

@@ -4,7 +4,8 @@ seem (regular files, not symbolic links, FIFOs, devices or folders).
 Private by default: every entry point that writes (the CLI, the Dagster code location) sets the process umask
 to 0o077 before anything else, so whatever the pipeline, DuckDB, dbt or Dagster create is 0700 (folders) or
 0600 (files). `proteger_milo_home` tightens a MILO_HOME created before that (by an older version, by hand):
-MILO_HOME and everything under it lose their group and other permission bits, symbolic links are never followed.
+MILO_HOME and what the pipeline keeps in it lose their group and other permission bits, symbolic links are never
+followed.
 
 Reading an input: `ouvrir_fichier_ordinaire` opens with O_NOFOLLOW (a symbolic link as the last component fails
 with ELOOP instead of being followed) and O_NONBLOCK (opening a FIFO does not wait for a writer), then checks
@@ -24,6 +25,9 @@ from typing import BinaryIO
 
 UMASK_PRIVE = 0o077  # directories 0700, files 0600
 _AUTRES = 0o077  # group and other permission bits
+# what the pipeline keeps in MILO_HOME (the names of every version so far): tightened with all they hold
+CREES = ("warehouse.duckdb", "warehouse.duckdb.wal", "pseudonymisation.key", "archive", "runs", "logs", "dagster",
+         "dbt", "out", "landing", "demo")
 _PROTEGES: set[str] = set()  # the MILO_HOMEs this process tightened (from then on, its umask keeps them private)
 
 
@@ -99,9 +103,11 @@ def lire_fichier_ordinaire(path: Path) -> bytes:
 
 
 def proteger_milo_home(milo_home: Path) -> list[str]:
-    """Remove the group and other permission bits of MILO_HOME and of everything under it (symbolic links are
-    neither followed nor changed). Returns a warning (French) when MILO_HOME itself stays open to others (owned
-    by another user). A missing MILO_HOME is left alone: it will be created under the private umask."""
+    """Remove the group and other permission bits of MILO_HOME and of what the pipeline keeps in it (`CREES`,
+    recursively; symbolic links are neither followed nor changed). Anything else in MILO_HOME is left alone: a
+    MILO_HOME chosen badly (a home folder, `/srv`) must not see unrelated files changed. MILO_HOME itself is
+    not changed if it is `/` or the user's home folder. Returns a warning (French) when MILO_HOME stays open to
+    others (owned by another user). A missing MILO_HOME is left alone: it will be created under the umask."""
     home = Path(milo_home)
     _PROTEGES.add(str(home))
     try:
@@ -110,15 +116,26 @@ def proteger_milo_home(milo_home: Path) -> list[str]:
         return []
     if not stat.S_ISDIR(st.st_mode):
         return [f"Attention : MILO_HOME={home} n'est pas un dossier."]
-    _retirer_acces_autres(home, st.st_mode)
-    for racine, dossiers, fichiers in os.walk(home, onerror=lambda exc: None):  # os.walk never enters a link
-        for nom in dossiers + fichiers:
-            try:
-                mode = os.lstat(os.path.join(racine, nom)).st_mode
-            except OSError:
-                continue
-            if not stat.S_ISLNK(mode):
-                _retirer_acces_autres(Path(racine) / nom, mode)
+    if os.path.realpath(home) not in ("/", os.path.realpath(Path.home())):
+        _retirer_acces_autres(home, st.st_mode)
+    for nom in CREES:
+        racine = home / nom
+        try:
+            mode = os.lstat(racine).st_mode
+        except OSError:
+            continue
+        if stat.S_ISLNK(mode):
+            continue
+        _retirer_acces_autres(racine, mode)
+        for dossier, dossiers, fichiers in os.walk(racine, onerror=lambda exc: None):  # never enters a link
+            for entree in dossiers + fichiers:
+                path = os.path.join(dossier, entree)
+                try:
+                    mode = os.lstat(path).st_mode
+                except OSError:
+                    continue
+                if not stat.S_ISLNK(mode):
+                    _retirer_acces_autres(Path(path), mode)
     mode = os.stat(home).st_mode
     if not mode & _AUTRES:
         return []
