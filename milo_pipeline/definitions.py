@@ -27,10 +27,11 @@ from .defs.report import indicateurs_fichier, publication, rapport_activite
 from .defs.resources import MiloSettings, dbt_resource
 from .defs.saisies import saisies_manuelles
 from .defs.schedules import SCHEDULES
+from .defs.secret import secret_statistique
 from .defs.sensors import SENSORS
 
-ASSETS = [exports_imilo, saisies_manuelles, milo_dbt, indicateurs_fichier, rapport_activite, *EXTRAITS,
-          publication]
+ASSETS = [exports_imilo, saisies_manuelles, milo_dbt, secret_statistique, indicateurs_fichier, rapport_activite,
+          *EXTRAITS, publication]
 CHECKS = QUALITE
 
 defs = dg.Definitions(

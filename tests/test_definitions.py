@@ -42,8 +42,8 @@ GROUPS = {
               "mart_emploi", "mart_parrainage", "mart_premier_accueil", "mart_reperage", "mart_saisies",
               "mart_territoires"],
     "rapport": ["indicateurs_fichier", "publication", "rapport_activite"],
-    "extraits": [f"extraits/{f}" for f in ("caf_doubs", "departement_doubs", "etat_dreets", "region_bfc",
-                                           "ville_besancon")],
+    "extraits": ["secret_statistique"] + [f"extraits/{f}" for f in ("caf_doubs", "departement_doubs", "etat_dreets",
+                                                                    "region_bfc", "ville_besancon")],
 }
 CHECKS_INDICATEURS = [
     "gx_cles", "gx_dates", "gx_indicateurs", "gx_parts_atteignables", "gx_references", "gx_repartitions",

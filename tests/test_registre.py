@@ -184,6 +184,9 @@ def test_the_register_keeps_what_was_published_and_forgets_what_was_not(tmp_path
     unites = {"acc_nb_jeunes": "nb"}
     lues = registre.lire_table(con, unites)
     assert [r["valeur"] for r in lues] == [MASQUE, 30]
+    assert [(r["valeur"], r["secret"]) for r in registre.lignes_secretisees(
+        con, [ligne("acc_nb_jeunes", 30, ANNEE) | {"ordre": 1}, ligne("acc_nb_jeunes", 3, DEC)])] == [
+        (30, None), (MASQUE, "primaire")]
     assert registre.preparer_envoi(con, "run-a", "etat_dreets", lues) == 2
     con.execute("BEGIN TRANSACTION")
     assert registre.enregistrer(con, "run-a", date(2025, 1, 20)) == 2
@@ -311,4 +314,5 @@ def test_month_next_month_then_year_publish_nothing_recoverable(tmp_path):
     assert fuites(pool) == []
     with duckdb.connect(str(tmp_path / "home" / "warehouse.duckdb"), read_only=True) as con:
         destinataires = {r[0] for r in con.execute("select distinct destinataire from diffusion.registre").fetchall()}
-    assert {"etat_dreets", "region_bfc", "departement_doubs", "caf_doubs", "ville_besancon"} <= destinataires
+    assert destinataires == {"etat_dreets", "region_bfc", "departement_doubs", "caf_doubs", "ville_besancon",
+                             "rapport_public"}

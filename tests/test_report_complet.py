@@ -402,7 +402,7 @@ def test_public_report_of_a_small_mission_locale_stays_inside_the_pages(tmp_path
     """The public version of the whole report, counts ÷ 100 (so that many are from 1 to 4) and masked by the
     extracts' disclosure control: « < 5 », « s », charts without masked values, the notes on the marks; every
     section still opens its page in order and no text leaves the page's box."""
-    from milo_pipeline.defs.report import table_publique
+    from milo_pipeline.lib.extraits import table_publique
 
     lignes = table_publique(_lignes_annee(echelle=0.01) + _lignes_saisies(), 5)
     contexte = build_report_context(lignes, _dictionnaire(), _seed("programmes.csv"), META, _seed("vocabulaires.csv"),

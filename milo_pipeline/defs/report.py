@@ -2,18 +2,18 @@
 checked marts, then published together into the output folder by `publication`.
 
 The PDF is written in the versions of config/diffusion.yaml: `interne` (the exact table) and `publique` (the table
-masked by `table_publique`, the disclosure control of the funder extracts)."""
+masked once for every recipient by `secret_statistique`, defs/secret.py)."""
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import yaml
 
-from ..lib import report
+from ..lib import registre, report
 from ..lib.apercu import apercu_markdown
 from ..lib.errors import ExportsInvalides
-from ..lib.extraits import charger_structure, cle, secretiser_indicateurs
 from ..lib.outputs import indicateurs_csv, publish
 from ..lib.periods import Periode, from_window
 from ..lib.saisies import DOSSIER as DOSSIER_SAISIES
@@ -22,19 +22,11 @@ from ..lib.warehouse import read_rows
 from .extracts import EXTRAITS
 from .partitions import monthly
 from .resources import MiloSettings
+from .secret import DIFFUSION, SEUIL, secret_statistique
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
 INDICATEURS_SQL = "select * from main.indicateurs order by periode_debut, periode_fin, ordre, modalite_ordre, modalite"
-DIFFUSION = report.lire_diffusion(CONFIG_DIR / "diffusion.yaml")
 OUTPUT_ASSET = {"group_name": "rapport", "partitions_def": monthly, "backfill_policy": dg.BackfillPolicy.single_run()}
-
-
-def table_publique(rows: list[dict], seuil: int) -> list[dict]:
-    """The indicator table as the public report may show it: the whole table masked by the funder extracts'
-    disclosure control with threshold `seuil`. A masked row's `valeur` is `"s"` and its `secret` says why
-    (`primaire`: a count from 1 to seuil−1, shown « < seuil »; any other reason is shown « s »)."""
-    table = secretiser_indicateurs(rows, charger_structure(CONFIG_DIR / "secret_statistique.yaml"), seuil)
-    return [{**r, "secret": table.motifs.get(cle(r))} for r in table.lignes]
 
 
 def run_periode(context: dg.AssetExecutionContext) -> Periode:
@@ -60,7 +52,8 @@ def indicateurs_fichier(context: dg.AssetExecutionContext, milo: MiloSettings) -
 
 
 @dg.asset(
-    deps=[dg.AssetKey("indicateurs"), dg.AssetKey("stg_saisies__evenements")], kinds={"pdf"}, **OUTPUT_ASSET,
+    deps=[dg.AssetKey("indicateurs"), dg.AssetKey("stg_saisies__evenements"), secret_statistique], kinds={"pdf"},
+    **OUTPUT_ASSET,
     description="Le PDF du run (A4, typographie française) : pour une année, le rapport d'activité complet ; pour "
                 "un mois, le tableau de bord mensuel (le mois et le cumul depuis le 1er janvier). Dans les versions "
                 "de config/diffusion.yaml : interne (effectifs exacts, « Diffusion restreinte ») et publique (secret "
@@ -91,8 +84,14 @@ def rapport_activite(context: dg.AssetExecutionContext, milo: MiloSettings) -> d
         evenements = read_rows(milo.warehouse, "select * from main.stg_saisies__evenements")
     metadata: dict = {"periode": periode.label, "versions": ", ".join(DIFFUSION.versions)}
     for version in DIFFUSION.versions:
-        lignes = rows if version == report.INTERNE else table_publique(rows, DIFFUSION.seuil)
-        options = {"version": version, "seuil": DIFFUSION.seuil}
+        if version == report.INTERNE:
+            lignes = rows
+        else:
+            # the public report shows the whole masked table: every cell of it enters the register on publication
+            with duckdb.connect(str(milo.warehouse)) as con:
+                lignes = registre.lignes_secretisees(con, rows)
+                registre.preparer_envoi(con, context.run_id, "rapport_public", lignes)
+        options = {"version": version, "seuil": SEUIL}
         if periode.is_mois:
             contexte = report.build_dashboard_context(lignes, dictionnaire, programmes, meta, vocabulaires, **options)
         else:
@@ -104,7 +103,7 @@ def rapport_activite(context: dg.AssetExecutionContext, milo: MiloSettings) -> d
         report.render_pdf(contexte, path)
         metadata[f"fichier_provisoire_{version}"] = dg.MetadataValue.path(str(path))
     if report.PUBLIQUE in DIFFUSION.versions:
-        metadata["seuil_public"] = DIFFUSION.seuil
+        metadata["seuil_public"] = SEUIL
     return dg.MaterializeResult(metadata=metadata)
 
 
@@ -121,11 +120,22 @@ def _avertir(context: dg.AssetExecutionContext, contexte: dict) -> None:
     deps=[indicateurs_fichier, rapport_activite, *EXTRAITS], kinds={"folder"}, **OUTPUT_ASSET,
     description="Publie ensemble les sorties du run dans le dossier de sortie, seulement si tout ce qui précède "
                 "a réussi (contrôles bloquants compris). Tous les fichiers sont d'abord écrits sous un nom "
-                "provisoire, puis renommés : une écriture qui échoue ne remplace aucune sortie précédente.",
+                "provisoire, puis renommés : une écriture qui échoue ne remplace aucune sortie précédente. Les "
+                "cellules envoyées (extraits, rapport public) entrent au registre des diffusions dans la même "
+                "transaction : annulée si la publication échoue.",
 )
 def publication(context: dg.AssetExecutionContext, milo: MiloSettings) -> dg.MaterializeResult:
-    published = publish(milo.staging(context.run_id), milo.out)
+    with duckdb.connect(str(milo.warehouse)) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            enregistrees = registre.enregistrer(con, context.run_id, datetime.now())
+            published = publish(milo.staging(context.run_id), milo.out)
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
     return dg.MaterializeResult(metadata={
+        "cellules_au_registre": enregistrees,
         "dossier": dg.MetadataValue.path(str(milo.out)),
         "fichiers": dg.MetadataValue.md("\n".join(f"- `{p.relative_to(milo.out)}`" for p in published)),
         **{str(p.relative_to(milo.out)): dg.MetadataValue.path(str(p)) for p in published},

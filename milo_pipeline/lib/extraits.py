@@ -34,6 +34,7 @@ from .periods import Periode
 from .suppression import ECART, MASQUE, Cellule, Groupe, secretiser
 
 COLONNES_EXTRAIT = (*COLONNES[:3], "libelle", *COLONNES[3:])
+STRUCTURE = Path(__file__).resolve().parent.parent / "config" / "secret_statistique.yaml"
 NATURES_PERIODE = ("annee", "mois", "cumul_annuel")
 FORMATS = ("xlsx", "csv")
 SEUIL_DEFAUT = 5
@@ -269,6 +270,14 @@ def secretiser_indicateurs(lignes: Iterable[Ligne], structure: Structure, seuil:
                          tuple(figees_differentes))
 
 
+def table_publique(lignes: Iterable[Ligne], seuil: int, publiees: Iterable[Publiee] = (),
+                   structure: Structure | None = None) -> list[Ligne]:
+    """The rows masked (`secretiser_indicateurs`) with why each is (`secret`: None when published): what the public
+    report shows. The pipeline reads the same from `diffusion.table_secretisee` (`registre.lignes_secretisees`)."""
+    table = secretiser_indicateurs(lignes, structure or charger_structure(STRUCTURE), seuil, publiees)
+    return [{**r, "secret": table.motifs.get(cle(r))} for r in table.lignes]
+
+
 def valeurs_conservees_csv(lignes: Iterable[Ligne], table: Secretisation) -> bytes:
     """The cells already sent whose value computed now differs (`table.figees_differentes`): the value sent (kept)
     beside the value of this run, for the data team (README, « Corriger un chiffre déjà envoyé »)."""
@@ -347,6 +356,12 @@ def lire_financeur(path: Path) -> Financeur:
     if problemes:
         raise ConfigurationInvalide("\n".join(f"{nom_fichier} : {p}" for p in problemes))
     return Financeur(path.stem, data["financeur"].strip(), tuple(selections), periodes, formats, seuil, nom_fichier)
+
+
+def seuil_commun(financeurs: Iterable[Financeur], seuil_public: int | None = None) -> int:
+    """The k of the table every recipient's selection is taken from: the largest configured (a funder asking for
+    k = 3 receives what the strictest recipient allows)."""
+    return max([f.seuil for f in financeurs] + ([seuil_public] if seuil_public else []), default=SEUIL_DEFAUT)
 
 
 def charger_financeurs(dossier: Path) -> list[Financeur]:

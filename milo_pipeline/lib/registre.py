@@ -81,6 +81,19 @@ def lire_table(con: duckdb.DuckDBPyConnection, unites: Mapping[str, str]) -> lis
              "valeur": MASQUE if masque else v, "unite": unites[i]} for d, f, i, m, v, masque in cursor.fetchall()]
 
 
+def lignes_secretisees(con: duckdb.DuckDBPyConnection, lignes: Iterable[Mapping]) -> list[dict]:
+    """Rows of `indicateurs` as the masked table has them: `valeur` = `s` where masked (the value sent, for a cell
+    sent before), `secret` = why (None when published)."""
+    masquees = {(d, f, i, m): (v, masque, motif) for d, f, i, m, v, masque, motif in con.execute(
+        "select periode_debut, periode_fin, indicateur, modalite, valeur, masque, motif "
+        "from diffusion.table_secretisee").fetchall()}
+    resultat = []
+    for r in lignes:
+        valeur, masque, motif = masquees[cle(r)]
+        resultat.append({**r, "valeur": MASQUE if masque else valeur, "secret": motif})
+    return resultat
+
+
 def preparer_envoi(con: duckdb.DuckDBPyConnection, run_id: str, destinataire: str, lignes: Iterable[Mapping]) -> int:
     """Record that the run is about to send these cells (rows of the masked table) to `destinataire`."""
     cles = [(destinataire, *cle(r)) for r in lignes]
