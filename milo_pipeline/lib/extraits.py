@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.writer.excel import ExcelWriter
 
 from .formatting import fr_date, fr_periode
@@ -39,6 +39,7 @@ NATURES_PERIODE = ("annee", "mois", "cumul_annuel")
 FORMATS = ("xlsx", "csv")
 SEUIL_DEFAUT = 5
 CLES_FINANCEUR = {"financeur", "periodes", "formats", "seuil", "indicateurs"}
+LARGEUR_PRESENTATION = 90
 FORMAT_NOMBRE = {"nb": "0", "pct": "0.0", "ratio": "0.0", "mois": "0.0", "eur": "#,##0.00"}
 
 Ligne = dict
@@ -527,6 +528,10 @@ def extrait_xlsx(extrait: Extrait, sources: Sources) -> bytes:
     ):
         _ajouter(ws, [libelle, valeur])
         ws.cell(ws.max_row, 1).font = Font(bold=True)
+        for colonne in (1, 2):
+            ws.cell(ws.max_row, colonne).alignment = Alignment(wrap_text=True, vertical="top")
+        # the height of the wrapped text (spreadsheets do not compute it for a file they did not write)
+        ws.row_dimensions[ws.max_row].height = 15 * max(1, math.ceil(len(str(valeur)) / LARGEUR_PRESENTATION))
     ws.append([])
     _ajouter(ws, ["Fichiers sources", "SHA-256"])
     for cellule in ws[ws.max_row]:
@@ -534,7 +539,7 @@ def extrait_xlsx(extrait: Extrait, sources: Sources) -> bytes:
     for fichier, sha256 in sources.exports:
         _ajouter(ws, [fichier, sha256])
     ws.column_dimensions["A"].width = 34
-    ws.column_dimensions["B"].width = 70
+    ws.column_dimensions["B"].width = LARGEUR_PRESENTATION
 
     donnees = wb.create_sheet("Données")
     _feuille(donnees, COLONNES_EXTRAIT, (13, 13, 30, 50, 30, 10, 7))
