@@ -86,3 +86,26 @@ def test_a_lost_key_stops_the_next_run_and_publishes_nothing(root):
     assert "Échec du run : rien n'a été publié" in second.stderr and "Traceback" not in sortie
     assert not cle.exists()  # never silently made again
     assert tree(root / "out") == publies  # the last good outputs, byte-identical
+
+
+def test_in_dagster_the_refusal_is_a_failure_with_the_french_description(root, monkeypatch):
+    """What the UI shows: the step fails with a dagster Failure whose description is the message (no error
+    class, no traceback of ours)."""
+    import dagster as dg
+
+    from milo_pipeline.defs.ingestion import exports_imilo
+    from milo_pipeline.defs.resources import MiloSettings
+
+    monkeypatch.setenv(ENV_KEY, "0123456789")
+    monkeypatch.delenv("MILO_WAREHOUSE", raising=False)
+    milo = MiloSettings(milo_home=str(root / "home"), exports_dir=str(root / "exports"), out_dir=str(root / "out"))
+    with dg.instance_for_test() as instance:
+        result = dg.materialize([exports_imilo], resources={"milo": milo}, partition_key="2024-12-01",
+                                instance=instance, raise_on_error=False)
+    assert not result.success
+    (echec,) = [e for e in result.all_events if e.is_step_failure]
+    donnees = echec.step_failure_data
+    assert donnees.user_failure_data is not None  # a dg.Failure: the UI shows its description
+    assert donnees.user_failure_data.description.startswith(
+        "Clé de pseudonymisation trop courte (la variable d'environnement MILO_PSEUDONYMISATION_KEY) : 10 octet(s)")
+    assert donnees.error.cause is None and "CleInvalide" not in donnees.error.message
