@@ -186,7 +186,10 @@ def _summarise(result, periode: Periode, out: Path, log: Path, milo_home: Path) 
     if result.success:
         print(*rapports, sep="\n")
         print(f"Indicateurs : {out / 'indicateurs.csv'}")
-        print(f"Rapport : {out / nom_fichier(periode)}")
+        from .defs.secret import DIFFUSION
+
+        for version in DIFFUSION.versions:  # config/diffusion.yaml: interne, publique
+            print(f"Rapport{' public' if version == 'publique' else ''} : {out / nom_fichier(periode, version)}")
         print(f"Extraits financeurs : {out / 'extraits'}")
         return EXIT_OK
     print("Échec du run : rien n'a été publié pour cette période.", file=sys.stderr)
