@@ -154,7 +154,8 @@ def age_revolu_sql(naissance: str, reference: str) -> str:
 def requetes_ages(tables: dict[str, Table], nom: str, relation: Callable[[str], str]) -> list[str]:
     """SQL: the UPDATE filling the age columns of table `nom` (its `ages` in the contract), in place: the rows
     keep their order (an UPDATE does not move rows; a join in a CREATE TABLE would reorder them). The birth date
-    is the row's own, or that of the youth its reference column points to. `relation(table)`: the SQL name of
+    is the row's own (the ingestion computes those ages as the file is read, the same `age_revolu_sql`), or that
+    of the youth its reference column points to. `relation(table)`: the SQL name of
     a table (during the ingestion `lu_<table>`, ids as the 32 bytes of their pseudonym)."""
     table = tables[nom]
     if not table.ages:
@@ -367,7 +368,10 @@ class _Lecteur:
         controlees = [c.nom for c in table.colonnes_controlees]
         # kept after the checks: the warehouse columns, the birth date until the ages are computed, the ages
         noms = [c.nom for c in table.colonnes_entrepot] + ([table.naissance.nom] if table.naissance else [])
-        ages = "".join(f", NULL::SMALLINT AS {age}" for age, _ in table.ages)
+        # the ages: from the row's own birth date right here; through a youth of another table, filled by an UPDATE
+        # once every table is read (requetes_ages)
+        ages = "".join(f", {age_revolu_sql(table.naissance.nom, d) if table.naissance else 'NULL::SMALLINT'} AS {age}"
+                       for age, d in table.ages)
         portes = [*v.values(), *autres]  # what each step carries to the next
         # a row of empty cells (a blank line, an empty spreadsheet row) is no data: skipped, not rejected
         textes = [f"nullif(trim({refs[c.nom]}), '') AS {v[c.nom]}" for c in colonnes]
@@ -607,8 +611,9 @@ def _write(con, warehouse: Path, tables: dict[str, Table], fichiers: dict[str, F
         if rejetees[nom]:
             con.execute(f"UPDATE lu_{nom} SET _ecartee = true WHERE rowid + 2 IN (SELECT ligne FROM rej_{nom})")
     for nom in tables:  # every table's ages before the first write drops lu_jeunes and its birth dates
-        for requete in requetes_ages(tables, nom, lambda t: f"lu_{t}"):
-            con.execute(requete)
+        if tables[nom].naissance is None:  # the birth date's own table computed its ages as it was read
+            for requete in requetes_ages(tables, nom, lambda t: f"lu_{t}"):
+                con.execute(requete)
     Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
     con.execute("ATTACH $path AS wh", {"path": str(warehouse)})
     lignes = {}
