@@ -297,11 +297,13 @@ class _Source:
 class _Lecteur:
     """Reads each export into a temp table `lu_<table>`: one row per data row of the file, in its order, so that
     the line number is the row's position (`rowid + 2`, 1 = header): the typed warehouse columns (ids: the 32
-    bytes of their pseudonym), `_rejets`, the list of the row's cells that break a rule — {colonne, valeur (as
-    it may be echoed), motif} — NULL for a good row, `_vide` (a row of empty cells: no data) and `_ecartee` (set
-    when the row is quarantined). The view `typ_<table>` shows its data rows with their line number `_ligne`.
-    Reading in file order without numbering the rows lets DuckDB read and type a file on every core.
-    Personal-data columns are read (to keep them out of the echoed values) but never stored."""
+    bytes of their pseudonym), the birth date of the youths (read by the ages of the other tables, never
+    written), the age columns of the contract, `_rejets`, the list of the row's cells that break a rule —
+    {colonne, valeur (as it may be echoed), motif} — NULL for a good row, `_vide` (a row of empty cells: no
+    data) and `_ecartee` (set when the row is quarantined). Columns checked but kept out of the warehouse
+    (`entrepot: false`) are typed and checked, not stored. The view `typ_<table>` shows its data rows with their
+    line number `_ligne`. Reading in file order without numbering the rows lets DuckDB read and type a file on
+    every core. Personal-data columns are read (to keep them out of the echoed values) but never stored."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, tmpdir: Path, params: dict,
                  analyses: dict[Path, Future] | None = None):
