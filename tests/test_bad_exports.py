@@ -363,7 +363,11 @@ def test_rows_under_the_threshold_are_quarantined_and_the_rest_loaded(exports, t
     assert rejets(tmp_path) == [{"fichier": "evenements_2025-01-15.csv", "ligne": ligne, "colonne": "id_jeune",
                                  "valeur": pseudonymise(KEY.encode(), "J99"),
                                  "motif": "absent de la table jeunes (jeunes_2025-01-15.csv)"}]
-    assert query(tmp_path, "select count(*) from raw.evenements where id_evenement = 'E991'") == [(0,)]
+    # event ids are hashed too: the rejected E991 is absent, E01 is there
+    assert query(tmp_path, f"select count(*) from raw.evenements where id_evenement = "
+                           f"'{pseudonymise(KEY.encode(), 'E991')}'") == [(0,)]
+    assert query(tmp_path, f"select count(*) from raw.evenements where id_evenement = "
+                           f"'{pseudonymise(KEY.encode(), 'E01')}'") == [(1,)]
     assert query(tmp_path, "select lignes_lues, lignes_rejetees from raw._fichiers "
                            "where table_export = 'evenements'") == [(n, 1)]
 
