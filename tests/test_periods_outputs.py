@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from milo_pipeline.lib.outputs import format_valeur, indicateurs_csv, publish, write_atomic
+from milo_pipeline.lib.outputs import PublicationImpossible, format_valeur, indicateurs_csv, publish, write_atomic
 from milo_pipeline.lib.periods import Periode, from_window, parse_period, partition_keys, periods_to_compute
 
 
@@ -82,7 +82,7 @@ def test_publish_failing_midway_leaves_every_previous_output(tmp_path):
     out.mkdir()
     (out / "a.csv").write_bytes(b"old a")
     (out / "sous").write_bytes(b"old sous")
-    with pytest.raises(OSError):
+    with pytest.raises(PublicationImpossible, match="rien n'a été publié"):
         publish(staging, out)
     assert (out / "a.csv").read_bytes() == b"old a" and (out / "sous").read_bytes() == b"old sous"
     assert sorted(p.name for p in out.iterdir()) == ["a.csv", "sous"]

@@ -14,7 +14,7 @@ import yaml
 from ..lib import registre, report
 from ..lib.apercu import apercu_markdown
 from ..lib.errors import ExportsInvalides
-from ..lib.outputs import indicateurs_csv, publish
+from ..lib.outputs import PublicationImpossible, indicateurs_csv, publish
 from ..lib.periods import Periode, from_window
 from ..lib.saisies import DOSSIER as DOSSIER_SAISIES
 from ..lib.saisies import lire_textes
@@ -119,8 +119,9 @@ def _avertir(context: dg.AssetExecutionContext, contexte: dict) -> None:
 @dg.asset(
     deps=[indicateurs_fichier, rapport_activite, *EXTRAITS], kinds={"folder"}, **OUTPUT_ASSET,
     description="Publie ensemble les sorties du run dans le dossier de sortie, seulement si tout ce qui précède "
-                "a réussi (contrôles bloquants compris). Tous les fichiers sont d'abord écrits sous un nom "
-                "provisoire, puis renommés : une écriture qui échoue ne remplace aucune sortie précédente. Les "
+                "a réussi (contrôles bloquants compris), tout ou rien : chaque destination est vérifiée, chaque "
+                "fichier écrit à côté sous un nom provisoire, puis renommé ; si un renommage échoue, les fichiers "
+                "déjà remplacés sont restaurés. Les "
                 "cellules envoyées (extraits, rapport public) entrent au registre des diffusions dans la même "
                 "transaction : annulée si la publication échoue.",
 )
@@ -130,6 +131,9 @@ def publication(context: dg.AssetExecutionContext, milo: MiloSettings) -> dg.Mat
         try:
             enregistrees = registre.enregistrer(con, context.run_id, datetime.now())
             published = publish(milo.staging(context.run_id), milo.out)
+        except PublicationImpossible as exc:
+            con.execute("ROLLBACK")
+            raise dg.Failure(description=str(exc), allow_retries=False) from None
         except BaseException:
             con.execute("ROLLBACK")
             raise
