@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import os
 import re
+import signal
 import sys
 import warnings
 from datetime import date
@@ -17,12 +18,26 @@ from pathlib import Path
 
 from . import ui
 from .instance import sqlite_sans_fsync_par_evenement
-from .lib import retention
+from .lib import retention, verrou
 from .lib.fichiers import UMASK_PRIVE, proteger_milo_home
-from .lib.periods import Periode, parse_period, partition_keys
+from .lib.periods import Periode, PeriodeImpossible, date_des_exports, parse_period, partition_keys, verifier_periode
 from .lib.pseudonymisation import KEY_FILE
 
 EXIT_OK, EXIT_ECHEC, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTION = 130
+
+
+def _annoncer(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _seul_ecrivain(milo_home: Path, commande: str, attendre: bool):
+    """The lock of MILO_HOME for the block (lib/verrou.py): waits for the run holding it, saying so on stderr,
+    or with --no-wait raises VerrouOccupe (→ exit 1, French message, from `main`)."""
+    milo_home.mkdir(parents=True, exist_ok=True)
+    with verrou.verrou(milo_home, commande, attendre=attendre, annoncer=_annoncer):
+        yield
 
 
 def _prepare_dagster_home(milo_home: Path) -> None:
@@ -41,7 +56,8 @@ def _prepare_dagster_home(milo_home: Path) -> None:
     sqlite_sans_fsync_par_evenement()
 
 
-def run_pipeline(exports: Path, periode: Periode, out: Path, milo_home: Path) -> int:
+def run_pipeline(exports: Path, periode: Periode, out: Path, milo_home: Path, attendre: bool = True,
+                 commande: str = "milo-pipeline run") -> int:
     exports, out, milo_home = exports.resolve(), out.resolve(), milo_home.resolve()
     if not exports.is_dir():
         print(f"Erreur : le dossier des exports {exports} n'existe pas.", file=sys.stderr)
@@ -51,7 +67,18 @@ def run_pipeline(exports: Path, periode: Periode, out: Path, milo_home: Path) ->
     except retention.RetentionInvalide as exc:
         print(f"Erreur de configuration : {exc}", file=sys.stderr)
         return EXIT_USAGE
+    try:  # before anything is written: a period the exports cannot answer would publish zeros or wrong figures
+        verifier_periode(periode, date_des_exports(exports))
+    except PeriodeImpossible as exc:
+        print(f"Erreur : {exc}\nRien n'a été publié.", file=sys.stderr)
+        return EXIT_USAGE
     _rendre_prive(milo_home)
+    with _seul_ecrivain(milo_home, f"{commande} --period {periode.label}", attendre):
+        return _executer(exports, periode, out, milo_home, mois)
+
+
+def _executer(exports: Path, periode: Periode, out: Path, milo_home: Path, mois: int | None) -> int:
+    """The run itself, under the lock of MILO_HOME (its Dagster run's resource `milo` takes it again: re-entrant)."""
     _prepare_dagster_home(milo_home)
     warnings.filterwarnings("ignore")
     import dagster as dg
@@ -220,7 +247,7 @@ def cmd_run(args) -> int:
     except ValueError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return EXIT_USAGE
-    return run_pipeline(Path(args.exports), periode, Path(args.out), _milo_home(args))
+    return run_pipeline(Path(args.exports), periode, Path(args.out), _milo_home(args), attendre=not args.no_wait)
 
 
 def cmd_demo(args) -> int:
@@ -228,16 +255,18 @@ def cmd_demo(args) -> int:
 
     from .synthetic.generator import generate
 
-    home = _milo_home(args)
-    exports = home / "demo" / "exports"
-    shutil.rmtree(exports, ignore_errors=True)
-    exports.mkdir(parents=True)
-    generate(exports, youths=args.youths, seed=args.seed, year=args.year)
-    # the demo's manual inputs (staff, budget, survey, events, texts: fictitious, for 2024) beside the exports
-    shutil.copytree(Path(__file__).parent / "synthetic" / "saisies_demo", exports / "saisies")
-    print(f"Exports synthétiques ({args.youths} jeunes accompagnés, graine {args.seed}) : {exports}")
-    out = Path(args.out) if args.out else home / "demo" / "out"
-    return run_pipeline(exports, parse_period(str(args.year)), out, home)
+    home = _milo_home(args).resolve()
+    # the demo's exports are rewritten under MILO_HOME: under the lock too, as the run that reads them
+    with _seul_ecrivain(home, f"milo-pipeline demo --year {args.year}", attendre=not args.no_wait):
+        exports = home / "demo" / "exports"
+        shutil.rmtree(exports, ignore_errors=True)
+        exports.mkdir(parents=True)
+        generate(exports, youths=args.youths, seed=args.seed, year=args.year)
+        # the demo's manual inputs (staff, budget, survey, events, texts: fictitious, for 2024) beside the exports
+        shutil.copytree(Path(__file__).parent / "synthetic" / "saisies_demo", exports / "saisies")
+        print(f"Exports synthétiques ({args.youths} jeunes accompagnés, graine {args.seed}) : {exports}")
+        out = Path(args.out) if args.out else home / "demo" / "out"
+        return run_pipeline(exports, parse_period(str(args.year)), out, home, commande="milo-pipeline demo")
 
 
 USAGE_PURGE = "usage : milo-pipeline [--milo-home DOSSIER] purge --before AAAA-MM-JJ"
@@ -259,7 +288,8 @@ def cmd_purge(args) -> int:
         return EXIT_USAGE
     _rendre_prive(home)
     try:
-        purge = retention.purger(home, avant, _proteges(home))
+        with _seul_ecrivain(home, f"milo-pipeline purge --before {args.before}", attendre=not args.no_wait):
+            purge = retention.purger(home, avant, _proteges(home))
     except OSError as exc:
         print(f"Erreur : purge interrompue : {exc.strerror} ({exc.filename})", file=sys.stderr)
         return EXIT_ECHEC
@@ -271,6 +301,9 @@ def cmd_purge(args) -> int:
     return EXIT_OK
 
 
+AIDE_NO_WAIT = "si un autre run utilise MILO_HOME, échouer aussitôt (code 1) au lieu d'attendre sa fin"
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="milo-pipeline", description="Exports i-milo → indicateurs, rapport PDF.")
     p.add_argument("--milo-home", help="dossier de travail (défaut : $MILO_HOME, sinon ./data)")
@@ -279,16 +312,19 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--exports", required=True, help="dossier des exports i-milo")
     run.add_argument("--period", required=True, help="AAAA (année) ou AAAA-MM (mois)")
     run.add_argument("--out", required=True, help="dossier de sortie")
+    run.add_argument("--no-wait", action="store_true", help=AIDE_NO_WAIT)
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="génère des exports synthétiques et produit le rapport annuel")
     demo.add_argument("--youths", type=int, default=3500, help="jeunes accompagnés dans l'année (défaut 3500)")
     demo.add_argument("--seed", type=int, default=2024)
     demo.add_argument("--year", type=int, default=2024)
     demo.add_argument("--out", help="dossier de sortie (défaut : MILO_HOME/demo/out)")
+    demo.add_argument("--no-wait", action="store_true", help=AIDE_NO_WAIT)
     demo.set_defaults(func=cmd_demo)
     purge = sub.add_parser("purge", help="supprime les exports archivés et les dossiers de run antérieurs à une date")
     purge.add_argument("--before", required=True, metavar="AAAA-MM-JJ",
                        help="date : ce qui est daté d'avant est supprimé (MILO_HOME/archive, MILO_HOME/runs)")
+    purge.add_argument("--no-wait", action="store_true", help=AIDE_NO_WAIT)
     purge.set_defaults(func=cmd_purge)
     ui.ajouter_commande(sub)
     return p
@@ -300,9 +336,39 @@ def main(argv: list[str] | None = None) -> int:
     umask = os.umask(UMASK_PRIVE)
     try:
         args = parser().parse_args(argv)
+        if args.func in (cmd_run, cmd_demo, cmd_purge):
+            return _ecrivain(args)
         return args.func(args)
     finally:
         os.umask(umask)  # an in-process caller (the tests) gets its own back
+
+
+def _ecrivain(args) -> int:
+    """A command that writes under MILO_HOME: its lock conflicts and interruptions end in French, never in a
+    traceback. SIGTERM (systemd, kill, a scheduler) ends it as Ctrl-C does: the Dagster run is stopped and marked,
+    dbt is told to stop (and dies with this process in any case: milo_pipeline/dbt_enfant.py), the lock freed."""
+    precedent = _sur_sigterm(signal.default_int_handler)
+    try:
+        return args.func(args)
+    except verrou.VerrouOccupe as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return EXIT_ECHEC
+    except verrou.VerrouImpossible as exc:
+        print(f"Erreur : {exc}. Rien n'a été fait.", file=sys.stderr)
+        return EXIT_ECHEC
+    except KeyboardInterrupt:
+        print("\nInterrompu : rien n'a été publié (les sorties précédentes sont inchangées).", file=sys.stderr)
+        return EXIT_INTERRUPTION
+    finally:
+        _sur_sigterm(precedent)
+
+
+def _sur_sigterm(handler):
+    """Install `handler` for SIGTERM (main thread only; elsewhere nothing changes); returns the previous one."""
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except (ValueError, TypeError):  # not the main thread, or no previous Python handler to restore
+        return None
 
 
 if __name__ == "__main__":

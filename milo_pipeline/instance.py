@@ -31,6 +31,47 @@ EQUIVALENTS = {"concurrency": ("run_queue", "run_coordinator")}
 
 _ANCRES: dict[str, object] = {}
 
+# Tags a run of the pipeline carries once it holds the lock of its MILO_HOME (lib/verrou.py, resource `milo`):
+# which MILO_HOME, and which process runs it.
+TAG_HOME = "milo/milo_home"
+TAG_PID = "milo/pid"
+EN_COURS = ("STARTING", "STARTED", "CANCELING")
+
+
+def processus_vivant(pid: int) -> bool:
+    """Whether process `pid` exists (and is not a zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def marquer_runs_interrompus(instance, milo_home: Path, run_courant: str | None = None) -> list[str]:
+    """Runs of `instance` still STARTING/STARTED/CANCELING whose process is gone (killed: nothing marked them)
+    are marked failed; returns their ids. The caller holds the lock of `milo_home`, so a run tagged with this
+    MILO_HOME is dead whatever its pid says (a pid may be reused); a run of another MILO_HOME sharing the
+    instance is marked only if its pid is dead; a run without our tags (waiting for a lock, or not ours) is left
+    alone."""
+    import dagster as dg
+
+    home = str(Path(milo_home).resolve())
+    statuts = [dg.DagsterRunStatus[s] for s in EN_COURS]
+    marques = []
+    for record in instance.get_run_records(dg.RunsFilter(statuses=statuts)):
+        run = record.dagster_run
+        tags = run.tags
+        if run.run_id == run_courant or TAG_PID not in tags:
+            continue
+        pid = int(tags[TAG_PID]) if tags[TAG_PID].isdigit() else 0
+        if pid == os.getpid() or (tags.get(TAG_HOME) != home and processus_vivant(pid)):
+            continue
+        instance.report_run_failed(run, f"Run interrompu (processus {pid} arrêté avant la fin, par exemple tué) : "
+                                        f"marqué en échec au démarrage d'un run suivant. Rien n'a été publié par "
+                                        f"ce run.")
+        marques.append(run.run_id)
+    return marques
+
 
 def sqlite_sans_fsync_par_evenement() -> None:
     """Dagster's SQLite storage opens a connection per event, commits and closes it (a run of a year writes

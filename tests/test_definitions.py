@@ -106,10 +106,10 @@ def landing(tmp_path):
 
 
 def evaluate_schedule(landing: Path, when: datetime, instance: dg.DagsterInstance):
-    context = dg.build_schedule_context(
-        instance=instance, scheduled_execution_time=when, repository_def=defs.get_repository_def(),
-        resources={"milo": MiloSettings(milo_home=str(landing.parent))})
-    return rafraichissement_mensuel.evaluate_tick(context)
+    with dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=when, repository_def=defs.get_repository_def(),
+            resources={"milo": MiloSettings(milo_home=str(landing.parent))}) as context:
+        return rafraichissement_mensuel.evaluate_tick(context)
 
 
 def test_monthly_schedule_computes_the_previous_month_from_the_landing_folder(landing):

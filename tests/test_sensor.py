@@ -27,9 +27,9 @@ def drop(source: Path, landing: Path, seconds_ago: float = 120) -> None:
 
 
 def tick(home: Path, cursor: str | None = None):
-    context = dg.build_sensor_context(cursor=cursor, definitions=defs,
-                                      resources={"milo": MiloSettings(milo_home=str(home))})
-    return exports_deposes.evaluate_tick(context)
+    with dg.build_sensor_context(cursor=cursor, definitions=defs,
+                                 resources={"milo": MiloSettings(milo_home=str(home))}) as context:
+        return exports_deposes.evaluate_tick(context)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from ..lib.periods import from_window, periods_to_compute
 from ..lib.warehouse import limites
 from .partitions import monthly
-from .resources import MiloSettings, dbt_project
+from .resources import MiloSettings, dbt_project, environnement_dbt_enfant
 
 
 class MiloTranslator(DagsterDbtTranslator):
@@ -51,11 +51,11 @@ def milo_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, milo: MiloS
     # (dbt_project/profiles.yml, int_periodes.sql): unlike --vars, none of them forces dbt to parse the whole
     # project again (the periods make it parse int_periodes.sql only)
     os.environ.update({"MILO_WAREHOUSE": str(milo.warehouse), "MILO_PERIODES": json.dumps(dbt_periodes(context)),
-                       **limites().environ()})
+                       **limites().environ(), **environnement_dbt_enfant()})
     # dbt's partial parsing: the state of the previous run of this installation (its profile holds the
     # warehouse path, so the state is kept per MILO_HOME): ≈3 s less from the second run on
     etat = milo.home / "dbt" / "partial_parse.msgpack"
-    target = milo.home / "dbt" / f"run-{context.run_id}"
+    target = milo.cible_dbt(context.run_id)  # a killed run's is removed by the next run (resource `milo`)
     target.mkdir(parents=True, exist_ok=True)
     if etat.exists():
         shutil.copyfile(etat, target / etat.name)

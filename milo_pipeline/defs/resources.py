@@ -1,15 +1,25 @@
 """Resources: where things live (MILO_HOME, exports, outputs, warehouse) and the dbt CLI."""
 
 
+import calendar
+import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import time
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from dagster_dbt import DbtCliResource, DbtProject
+
+from ..instance import TAG_HOME, TAG_PID, marquer_runs_interrompus
+from ..lib import verrou
+from ..lib.periods import Periode, PeriodeImpossible, date_des_exports, verifier_periode
 
 ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = ROOT / "dbt_project"
@@ -61,6 +71,10 @@ class MiloSettings(dg.ConfigurableResource):
     def staging(self, run_id: str) -> Path:
         return self.run_dir(run_id) / "publication"
 
+    def cible_dbt(self, run_id: str) -> Path:
+        """dbt's target folder for one run (manifest, compiled SQL, run results: ≈9 MB), removed at its end."""
+        return self.home / "dbt" / f"run-{run_id}"
+
     @property
     def warehouse(self) -> Path:
         return Path(os.environ.get("MILO_WAREHOUSE") or self.home / "warehouse.duckdb").resolve()
@@ -90,8 +104,73 @@ class MiloSettings(dg.ConfigurableResource):
                 "l'environnement de `milo-pipeline ui` : pour un autre dossier, redémarrer l'interface avec ces "
                 "variables. Rien n'a été écrit."))
 
+    @contextlib.contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext):
+        """For a run: the folders checked, then its period, then the lock of MILO_HOME held until the run ends
+        (lib/verrou.py: a run launched from the UI, its daemon, a sensor or a schedule waits for the CLI or
+        another run writing the same MILO_HOME, saying so in its log; the CLI's own run gets the lock its
+        process already holds). Once it holds the lock, the run clears what killed runs left. Nothing is
+        written before the lock is held. A sensor or a schedule (no run) only reads: no lock."""
+        self.setup_for_execution(context)
+        run = context.dagster_run
+        if run is None:
+            yield self
+            return
+        self.verifier_periode_du_run(run.tags)
+        try:
+            with verrou.verrou(self.home, commande=f"job {run.job_name}", run=run.run_id, annoncer=context.log.warning):
+                context.instance.add_run_tags(run.run_id, {TAG_HOME: str(self.home), TAG_PID: str(os.getpid())})
+                for run_id in marquer_runs_interrompus(context.instance, self.home, run.run_id):
+                    context.log.warning(f"Run interrompu {run_id} marqué en échec.")
+                for reste in self.nettoyer_restes(run.run_id):
+                    context.log.info(f"Reste d'un run interrompu supprimé : {reste}")
+                yield self
+        except verrou.VerrouImpossible as exc:
+            raise dg.Failure(description=f"{exc}. Rien n'a été écrit.", allow_retries=False) from None
+
+    def verifier_periode_du_run(self, tags: dict[str, str]) -> None:
+        """The run's partitions (one month or a range) must be a period its exports can answer: after the
+        exports' date its figures would be zero or wrong (lib/periods.py). dg.Failure before anything is written."""
+        debut = tags.get(ASSET_PARTITION_RANGE_START_TAG) or tags.get("dagster/partition")
+        fin = tags.get(ASSET_PARTITION_RANGE_END_TAG) or debut
+        if not debut:
+            return
+        try:
+            debut, fin = date.fromisoformat(debut[:10]), date.fromisoformat(fin[:10])
+            periode = Periode(debut, fin.replace(day=calendar.monthrange(fin.year, fin.month)[1]))
+            verifier_periode(periode, date_des_exports(self.exports) if self.exports.is_dir() else None)
+        except PeriodeImpossible as exc:
+            raise dg.Failure(description=f"Run refusé : {exc} Rien n'a été écrit.", allow_retries=False) from None
+        except ValueError:
+            return  # not a monthly partition key: not ours to judge
+
+    def nettoyer_restes(self, run_courant: str) -> list[Path]:
+        """What killed runs of this MILO_HOME left (the caller holds its lock: no other run is writing): their
+        dbt target folders, the temporary files of the archive and of the run folders (never the run folders
+        themselves: config/conservation.yaml keeps them), and the ingestion's temporary folders of this user
+        older than a day (they live in the system's temporary folder, shared with other MILO_HOMEs: the age
+        tells a dead run's from a live one's)."""
+        restes = [p for p in (self.home / "dbt").glob("run-*") if p.name != f"run-{run_courant}"]
+        restes += [p for p in (self.home / "archive").glob("*/.archive-*.part")]
+        restes += [p for p in (self.home / "runs").glob("*/.*.tmp")]
+        limite = time.time() - 86400
+        for p in Path(tempfile.gettempdir()).glob("milo-ingestion-*"):
+            with contextlib.suppress(OSError):
+                etat = p.lstat()
+                if etat.st_uid == os.getuid() and etat.st_mtime < limite:
+                    restes.append(p)
+        for p in restes:
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    p.unlink()
+        return restes
+
 
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+# what the runs start: the same dbt, dying with the run's process (milo_pipeline/dbt_enfant.py)
+DBT_ENFANT = str(Path(__file__).resolve().parents[1] / "bin" / "dbt")
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -144,4 +223,9 @@ class MiloDbtCliResource(DbtCliResource):
 
 
 def dbt_resource() -> DbtCliResource:
-    return MiloDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+    return MiloDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_ENFANT)
+
+
+def environnement_dbt_enfant() -> dict[str, str]:
+    """What milo_pipeline/bin/dbt needs: the run's interpreter, and the process dbt must die with."""
+    return {"MILO_PYTHON": sys.executable, "MILO_DBT_PARENT": str(os.getpid())}

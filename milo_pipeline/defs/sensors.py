@@ -12,16 +12,16 @@ the same files never start a second run; replacing one file makes a new set.
 """
 
 import hashlib
-import re
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
 
 from ..lib.contract import load_contract
 from ..lib.ingestion import CONTRACT
+from ..lib.periods import date_export
 from ..lib.readers import find_exports, sha256_file
 from .jobs import tout
 from .partitions import monthly
@@ -59,13 +59,6 @@ def mois_precedent(jour: date) -> str:
     return (jour.replace(day=1) - timedelta(days=1)).replace(day=1).isoformat()
 
 
-def _date_export(paths: list[Path]) -> date:
-    dates = [m.group(0) for p in paths if (m := re.search(r"\d{4}-\d{2}-\d{2}", p.name))]
-    if dates:
-        return date.fromisoformat(max(dates))
-    return datetime.fromtimestamp(max(p.stat().st_mtime for p in paths)).date()
-
-
 def lot_exports(dossier: Path, maintenant: float | None = None) -> LotExports | str:
     """The complete set of exports in `dossier`, or why there is none yet (in French, for the sensor's tick)."""
     if not dossier.is_dir():
@@ -78,7 +71,7 @@ def lot_exports(dossier: Path, maintenant: float | None = None) -> LotExports | 
     if age < DELAI_STABILITE:
         return f"Exports en cours de dépôt dans {dossier} : lecture quand aucun fichier n'a changé depuis " \
                f"{DELAI_STABILITE} s."
-    return LotExports(dossier, tuple((p.name, sha256_file(p)) for p in paths), _date_export(paths))
+    return LotExports(dossier, tuple((p.name, sha256_file(p)) for p in paths), date_export(paths))
 
 
 def run_request(lot: LotExports, partition_key: str, run_key: str | None = None) -> dg.RunRequest:
@@ -108,7 +101,7 @@ def exports_deposes(context: dg.SensorEvaluationContext, milo: MiloSettings):
                              f"(mois {lot.mois[:7]}, lot {lot.empreinte[:12]}).")
     if not monthly.has_partition_key(lot.mois):
         return dg.SkipReason(f"Exports du {lot.date_export:%d/%m/%Y} : le mois {lot.mois[:7]} n'est pas une "
-                             f"partition du pipeline (à partir de 2022-01, mois terminés).")
+                             f"partition du pipeline (à partir de {monthly.start:%Y-%m}, mois terminés).")
     context.update_cursor(lot.empreinte)
     return run_request(lot, lot.mois, run_key=lot.empreinte)
 

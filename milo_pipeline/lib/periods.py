@@ -1,11 +1,19 @@
-"""Periods: what `--period 2024` or `--period 2024-03` and a Dagster partition window mean."""
+"""Periods: what `--period 2024` or `--period 2024-03` and a Dagster partition window mean, and which periods a
+set of exports can answer (from the first month of the history, config/periodes.yaml, to the exports' date)."""
 
 from __future__ import annotations
 
 import calendar
+import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import yaml
+
+CONFIG = Path(__file__).resolve().parent.parent / "config" / "periodes.yaml"
 
 
 @dataclass(frozen=True)
@@ -63,3 +71,75 @@ def partition_keys(periode: Periode) -> tuple[str, str]:
     """First and last monthly partition keys (YYYY-MM-01) covering the period."""
     last = periode.fin.replace(day=1)
     return periode.debut.replace(day=1).isoformat(), last.isoformat()
+
+
+class PeriodeImpossible(ValueError):
+    """A period the exports cannot answer (before the history, after the exports' date); str() is in French."""
+
+
+@functools.cache
+def debut_historique() -> date:
+    """historique.debut of config/periodes.yaml (AAAA-MM): the first month of the partitions and of any period."""
+    valeur = ((yaml.safe_load(CONFIG.read_text(encoding="utf-8")) or {}).get("historique") or {}).get("debut")
+    if not (m := re.fullmatch(r"(\d{4})-(\d{2})", str(valeur).strip())) or not 1 <= int(m.group(2)) <= 12:
+        raise PeriodeImpossible(f"{CONFIG}, historique.debut : « {valeur} » invalide (attendu AAAA-MM, par exemple "
+                                "2022-01)")
+    return date(int(m.group(1)), int(m.group(2)), 1)
+
+
+def date_export(paths: Iterable[Path]) -> date:
+    """The exports' date: the latest AAAA-MM-JJ of their file names (jeunes_2025-01-15.csv), else the day the
+    last of them was modified."""
+    paths = list(paths)
+    dates = [m.group(0) for p in paths if (m := re.search(r"\d{4}-\d{2}-\d{2}", p.name))]
+    if dates:
+        return date.fromisoformat(max(dates))
+    return datetime.fromtimestamp(max(p.stat().st_mtime for p in paths)).date()
+
+
+def date_des_exports(dossier: Path) -> date | None:
+    """The date of the exports found in `dossier` (one file per table of the input contract), None if there is
+    none (the ingestion then says what is missing)."""
+    from .contract import load_contract
+    from .ingestion import CONTRACT
+    from .readers import find_exports
+
+    fichiers, _ = find_exports(Path(dossier), load_contract(CONTRACT))
+    return date_export(fichiers.values()) if fichiers else None
+
+
+def _libelle(periode: Periode) -> str:
+    if periode.is_annee or periode.is_mois:
+        return periode.label
+    return f"du {periode.debut:%d/%m/%Y} au {periode.fin:%d/%m/%Y}"
+
+
+def periodes_possibles(date_exports: date | None) -> str:
+    """« de 2022-01 à 2024-12 (une année : 2022 à 2024) » for exports of 2025-01-15."""
+    debut = debut_historique()
+    if date_exports is None:
+        return f"à partir de {debut:%Y-%m}"
+    dernier = (date_exports + timedelta(days=1)).replace(day=1) - timedelta(days=1)  # last month ended by then
+    if dernier < debut:
+        return f"aucune : l'historique commence en {debut:%Y-%m}"
+    texte = f"de {debut:%Y-%m} à {dernier:%Y-%m}"
+    premiere, derniere = debut.year + (debut.month > 1), dernier.year - (dernier.month < 12)
+    if premiere <= derniere:
+        texte += f" (une année : {premiere} à {derniere})" if premiere < derniere else f" (une année : {premiere})"
+    return texte
+
+
+def verifier_periode(periode: Periode, date_exports: date | None) -> None:
+    """PeriodeImpossible if the period starts before the history or ends after the exports' date: the message
+    names the exports' date and the periods they can answer."""
+    debut = debut_historique()
+    raisons = []
+    if periode.debut < debut:
+        raisons.append(f"l'historique commence en {debut:%Y-%m} (config/periodes.yaml)")
+    if date_exports is not None and periode.fin > date_exports:
+        raisons.append(f"elle se termine après la date des exports ({date_exports:%d/%m/%Y}) : leurs chiffres "
+                       "seraient faux ou nuls")
+    if raisons:
+        exports = f"exports du {date_exports:%d/%m/%Y}" if date_exports else "exports sans date"
+        raise PeriodeImpossible(f"période {_libelle(periode)} impossible : {' ; '.join(raisons)}. Périodes possibles "
+                                f"avec ces {exports} : {periodes_possibles(date_exports)}.")

@@ -1,0 +1,221 @@
+"""One writer per MILO_HOME (lib/verrou.py): real processes holding MILO_HOME/verrou, a holder killed with
+SIGKILL, the waiting side's message, --no-wait, re-entrance within a process (the CLI's own Dagster run), and a
+Dagster run whose resource `milo` waits for the lock as a run launched from the UI does."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from milo_pipeline.defs.resources import MiloSettings
+from milo_pipeline.lib import verrou
+
+CLI = str(Path(sys.executable).with_name("milo-pipeline"))
+
+
+def detenteur(home: Path, duree: float, commande: str = "milo-pipeline run --period 2024") -> subprocess.Popen:
+    """Another process that takes the lock of `home`, says so on stdout, and holds it for `duree` seconds."""
+    code = textwrap.dedent(f"""
+        import sys, time
+        from milo_pipeline.lib.verrou import verrou
+        with verrou({str(home)!r}, {commande!r}, run="1a2b3c4d5e6f"):
+            print("tenu", flush=True)
+            time.sleep({duree})
+    """)
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "tenu"
+    return p
+
+
+def test_a_second_writer_without_waiting_is_told_who_holds_milo_home(tmp_path):
+    p = detenteur(tmp_path, 30)
+    try:
+        with pytest.raises(verrou.VerrouOccupe) as exc, verrou.verrou(tmp_path, "test", attendre=False):
+            pass
+        message = str(exc.value)
+        assert f"MILO_HOME ({tmp_path}) est utilisé par le run 1a2b3c4d (milo-pipeline run --period 2024) " \
+               f"(pid {p.pid}, démarré à " in message
+        assert "rien n'a été fait" in message
+    finally:
+        p.kill()
+        p.wait()
+
+
+def test_the_lock_file_is_private_and_names_its_holder(tmp_path):
+    p = detenteur(tmp_path, 30)
+    try:
+        fichier = tmp_path / "verrou"
+        assert stat.S_IMODE(fichier.stat().st_mode) == 0o600
+        assert f'"pid": {p.pid}' in fichier.read_text(encoding="utf-8")
+    finally:
+        p.kill()
+        p.wait()
+    with verrou.verrou(tmp_path, "test", attendre=False):
+        pass
+    assert fichier.read_text(encoding="utf-8") == ""  # released: nobody named
+
+
+def test_a_killed_holder_leaves_no_stale_lock(tmp_path):
+    p = detenteur(tmp_path, 300)
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+    debut = time.monotonic()
+    with verrou.verrou(tmp_path, "après", attendre=False):
+        assert verrou.tenu(tmp_path)
+    assert time.monotonic() - debut < 1
+    assert not verrou.tenu(tmp_path)
+
+
+def test_a_waiting_writer_says_for_what_then_gets_the_lock_when_the_holder_ends(tmp_path):
+    p = detenteur(tmp_path, 1.5)
+    messages = []
+    debut = time.monotonic()
+    with verrou.verrou(tmp_path, "second", annoncer=messages.append):
+        attendu = time.monotonic() - debut
+    p.wait()
+    assert attendu > 0.8
+    assert len(messages) == 1
+    assert f"est utilisé par le run 1a2b3c4d (milo-pipeline run --period 2024) (pid {p.pid}, démarré à " \
+           in messages[0] and messages[0].endswith("attente de la fin de celui-ci…")
+
+
+def test_re_entrant_within_a_process_and_the_holder_updated(tmp_path):
+    with verrou.verrou(tmp_path, "milo-pipeline run --period 2024"):
+        with verrou.verrou(tmp_path, "job tout", attendre=False, run="abcdef123456"):  # no wait for itself
+            assert '"run": "abcdef123456"' in (tmp_path / "verrou").read_text(encoding="utf-8")
+        assert verrou.tenu(tmp_path)  # still held by the outer block
+        # another process still sees it held
+        r = subprocess.run([sys.executable, "-c", f"from milo_pipeline.lib.verrou import verrou\n"
+                                                  f"with verrou({str(tmp_path)!r}, 'x', attendre=False): pass"],
+                           capture_output=True, text=True)
+        assert r.returncode == 1 and "VerrouOccupe" in r.stderr and "le run abcdef12" in r.stderr
+    assert not verrou.tenu(tmp_path)
+
+
+def test_a_lock_file_that_is_a_symlink_is_refused_never_followed(tmp_path):
+    cible = tmp_path / "cible"
+    cible.write_text("intact", encoding="utf-8")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "verrou").symlink_to(cible)
+    with pytest.raises(verrou.VerrouImpossible, match="lien symbolique : refusé"), verrou.verrou(home, "x"):
+        pass
+    assert cible.read_text(encoding="utf-8") == "intact"
+
+
+def test_purge_no_wait_fails_at_once_in_french_and_purge_waits_otherwise(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    p = detenteur(home, 2)
+    env = {**os.environ, "MILO_HOME": str(home)}
+    r = subprocess.run([CLI, "purge", "--before", "2020-01-01", "--no-wait"], env=env, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.startswith(f"Erreur : MILO_HOME ({home}) est utilisé par le run 1a2b3c4d"), r.stderr
+    assert "Traceback" not in r.stderr
+    r = subprocess.run([CLI, "purge", "--before", "2020-01-01"], env=env, capture_output=True, text=True, timeout=60)
+    p.wait()
+    assert r.returncode == 0, r.stderr
+    assert f"(pid {p.pid}, démarré à " in r.stderr and "attente de la fin de celui-ci…" in r.stderr
+    assert "Purge de MILO_HOME" in r.stdout
+
+
+@dg.asset
+def horodate(milo: MiloSettings) -> dg.MaterializeResult:
+    return dg.MaterializeResult(metadata={"t": time.time(), "tenu": verrou.tenu(milo.home)})
+
+
+def materialiser(home: Path, instance) -> dg.ExecuteInProcessResult:
+    return dg.materialize([horodate], resources={"milo": MiloSettings(milo_home=str(home))}, instance=instance)
+
+
+def test_a_dagster_run_takes_the_lock_for_the_whole_run_and_waits_for_the_holder(tmp_path):
+    """What a run launched from the UI does in its process: its resource `milo` waits for the lock (the run's log
+    says for what), holds it while its steps run, and frees it at the end."""
+    p = detenteur(tmp_path, 4)
+    libere = time.time() + 3.5  # the holder sleeps 4 s from before this line
+    with dg.instance_for_test() as instance:
+        result = materialiser(tmp_path, instance)
+        journal = [e.message for e in instance.all_logs(result.run_id)]
+    p.wait()
+    (meta,) = [m.metadata for m in result.asset_materializations_for_node("horodate")]
+    assert meta["tenu"].value is True and meta["t"].value > libere
+    assert any(f"(pid {p.pid}, démarré à " in m and "attente de la fin de celui-ci…" in m for m in journal)
+    assert not verrou.tenu(tmp_path)
+
+
+def test_the_clis_own_run_does_not_wait_for_its_own_lock(tmp_path):
+    """The CLI holds the lock, then executes its Dagster run in the same process: no deadlock."""
+    resultat = {}
+
+    def run():
+        with verrou.verrou(tmp_path, "milo-pipeline run"), dg.instance_for_test() as instance:
+            resultat["r"] = materialiser(tmp_path, instance)
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(60)
+    assert not t.is_alive(), "the run waited for its own lock"
+    assert resultat["r"].success
+
+
+def cli_env(home: Path) -> dict[str, str]:
+    env = {**os.environ, "MILO_HOME": str(home), "MILO_PSEUDONYMISATION_KEY": "cle-de-test-32-octets-au-minimum"}
+    for variable in ("DAGSTER_HOME", "MILO_WAREHOUSE", "MILO_EXPORTS", "MILO_OUT"):
+        env.pop(variable, None)
+    return env
+
+
+def nb_jeunes_accompagnes(out: Path) -> str:
+    with open(out / "indicateurs.csv", encoding="utf-8", newline="") as f:
+        (valeur,) = [r["valeur"] for r in csv.DictReader(f)
+                     if r["indicateur"] == "acc_nb_jeunes" and not r["modalite"] and r["periode_debut"] == "2024-01-01"]
+    return valeur
+
+
+@pytest.mark.slow
+def test_two_cli_runs_on_one_milo_home_each_publish_their_own_figures(tmp_path):
+    """The reviewer's scenario, small: run A (60 youths) then, 2 s later, run B (40 youths, other exports, other
+    output folder) on the same MILO_HOME. B waits for A (and says so), then each output folder holds its own
+    exports' figures. A third run with --no-wait while A runs fails at once: exit 1, French, nothing published."""
+    from milo_pipeline.synthetic.generator import generate
+
+    home = tmp_path / "home"
+    for nom, jeunes, graine in (("a", 60, 1), ("b", 40, 2)):
+        generate(tmp_path / f"exports_{nom}", youths=jeunes, seed=graine)
+
+    def lancer(nom: str, *options: str) -> subprocess.Popen:
+        return subprocess.Popen([CLI, "run", "--exports", str(tmp_path / f"exports_{nom}"), "--period", "2024",
+                                 "--out", str(tmp_path / f"out_{nom}"), *options], env=cli_env(home),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    a = lancer("a")
+    time.sleep(2)
+    b = lancer("b")
+    c = subprocess.run([CLI, "run", "--exports", str(tmp_path / "exports_b"), "--period", "2024", "--out",
+                        str(tmp_path / "out_c"), "--no-wait"], env=cli_env(home), capture_output=True, text=True,
+                       timeout=120)
+    sortie_a, erreurs_a = a.communicate(timeout=600)
+    sortie_b, erreurs_b = b.communicate(timeout=600)
+    assert a.returncode == 0, sortie_a + erreurs_a
+    assert b.returncode == 0, sortie_b + erreurs_b
+    assert nb_jeunes_accompagnes(tmp_path / "out_a") == "60"
+    assert nb_jeunes_accompagnes(tmp_path / "out_b") == "40"
+    assert f"MILO_HOME ({home}) est utilisé par " in erreurs_b and f"(pid {a.pid}, démarré à " in erreurs_b
+    assert "attente de la fin de celui-ci…" in erreurs_b
+    assert c.returncode == 1, c.stdout + c.stderr
+    assert c.stderr.startswith(f"Erreur : MILO_HOME ({home}) est utilisé par ") and "rien n'a été fait" in c.stderr
+    assert not (tmp_path / "out_c").exists()
+    for texte in (erreurs_a, erreurs_b, c.stderr, c.stdout):
+        assert "Traceback" not in texte
