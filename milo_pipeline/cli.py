@@ -229,7 +229,10 @@ def _summarise(result, periode: Periode, out: Path, log: Path, milo_home: Path) 
                 erreur = data.error
                 while erreur.cause is not None:
                     erreur = erreur.cause
-                print(f"  étape {event.step_key} : {erreur.message.strip().splitlines()[0]}", file=sys.stderr)
+                texte = erreur.message.strip().splitlines()[0]
+                if erreur.cls_name == "DagsterExecutionInterruptedError":  # SIGTERM or Ctrl-C (main)
+                    texte = "interrompue (arrêt demandé : SIGTERM ou Ctrl-C)"
+                print(f"  étape {event.step_key} : {texte}", file=sys.stderr)
     for ligne in rapports:
         print(ligne, file=sys.stderr)
     print(f"Journal : {log} ; événements du run {result.run_id} dans DAGSTER_HOME={os.environ['DAGSTER_HOME']}",

@@ -177,3 +177,27 @@ def test_dbt_started_by_a_run_dies_with_its_parent(tmp_path):
     orphelin = subprocess.run([str(bin_dbt), "--version"], env={**os.environ, "MILO_PYTHON": sys.executable,
                                                                  "MILO_DBT_PARENT": "1"}, capture_output=True)
     assert orphelin.returncode == 1 and orphelin.stdout == b""
+
+
+@pytest.mark.slow
+def test_sigterm_during_dbt_stops_dbt_and_ends_in_french(tmp_path):
+    """SIGTERM (systemd, kill) ends the CLI as Ctrl-C does: dbt stopped, the Dagster run marked failed,
+    nothing published, a French message, no traceback, and no process of the run left."""
+    home, exports = tmp_path / "home", tmp_path / "exports"
+    shutil.copytree(FIXTURES / "exports_2024", exports)
+    cli = subprocess.Popen([CLI, "run", "--exports", str(exports), "--period", "2024", "--out", str(tmp_path / "out")],
+                           env=cli_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           start_new_session=True)
+    enfants = attendre_dbt(cli)
+    os.kill(cli.pid, signal.SIGTERM)
+    sortie, erreurs = cli.communicate(timeout=120)
+    assert cli.returncode == 1, sortie + erreurs
+    assert "Échec du run : rien n'a été publié pour cette période." in erreurs
+    assert "étape milo_dbt : interrompue (arrêt demandé : SIGTERM ou Ctrl-C)" in erreurs
+    assert "Traceback" not in erreurs + sortie
+    time.sleep(2)
+    assert [p for p in enfants if processus_vivant(p)] == []
+    assert not (tmp_path / "out").exists()
+    (run_id,) = [p.name for p in (home / "runs").iterdir()]
+    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+        assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.FAILURE
