@@ -2,6 +2,7 @@
 
 
 import dagster as dg
+from pydantic import Field
 
 from ..lib import quality
 from ..lib.contract import load_contract
@@ -32,8 +33,19 @@ def entree_data_docs(resultat: ResultatIngestion | None, erreur: ExportsInvalide
     entree["tables"] = [{"fichier": f.path.name, "lues": resultat.lues[f.table], "rejetees": resultat.rejetees[f.table],
                          "part": _part(resultat.rejetees[f.table], resultat.lues[f.table])} for f in resultat.fichiers]
     entree["problemes"] = [str(p) for p in resultat.rejets]
-    entree["avertissements"] = [str(p) for p in resultat.avertissements]
+    entree["avertissements"] = [str(p) for p in [*resultat.confirmes, *resultat.avertissements]]
     return entree
+
+
+class ConfigIngestion(dg.Config):
+    """Run configuration of the ingestion (launchpad of the UI): `ops: {exports_imilo: {config: {confirmer_baisse:
+    true}}}`."""
+
+    confirmer_baisse: bool = Field(
+        default=False,
+        description="Confirme une forte baisse du volume d'une table par rapport à l'export précédent (ou un premier "
+                    "export au nombre d'événements par jeune hors des bornes de config/qualite.yaml) : l'export est "
+                    "alors chargé au lieu d'être refusé. À n'utiliser qu'après avoir vérifié les fichiers.")
 
 
 @dg.multi_asset(
@@ -49,20 +61,22 @@ def entree_data_docs(resultat: ResultatIngestion | None, erreur: ExportsInvalide
     backfill_policy=dg.BackfillPolicy.single_run(),
     op_tags={"db": "duckdb"},
 )
-def exports_imilo(context: dg.AssetExecutionContext, milo: MiloSettings):
+def exports_imilo(context: dg.AssetExecutionContext, config: ConfigIngestion, milo: MiloSettings):
     """Reads the exports folder, checks every file against the input contract, quarantines the rows that
-    break its rules (MILO_HOME/runs/<run_id>/rejets.csv), archives the files and loads them in one
-    transaction. A bad export — or too many rejected rows — fails here and writes nothing."""
+    break its rules (MILO_HOME/runs/<run_id>/rejets.csv), checks the volumes against the previous export, then
+    archives the files and loads them in one transaction. A bad export — too many rejected rows, a drop of volume
+    not confirmed (`confirmer_baisse`) — fails here, writes nothing and archives nothing."""
     run_dir = milo.run_dir(context.run_id)
     try:
-        resultat = ingest_exports(milo.exports, milo.warehouse, milo.home, rapport_rejets=run_dir / REJETS)
+        resultat = ingest_exports(milo.exports, milo.warehouse, milo.home, rapport_rejets=run_dir / REJETS,
+                                  confirmer_baisse=config.confirmer_baisse)
     except ExportsInvalides as exc:
         quality.ecrire_data_docs(run_dir, entree_data_docs(None, exc))
         raise dg.Failure(description=exc.texte(), allow_retries=False) from None
     except CleInvalide as exc:  # a key too short, or lost while the warehouse holds pseudonyms: nothing read
         raise dg.Failure(description=str(exc), allow_retries=False) from None
     quality.ecrire_data_docs(run_dir, entree_data_docs(resultat, None))
-    for avertissement in resultat.avertissements:
+    for avertissement in [*resultat.confirmes, *resultat.avertissements]:
         context.log.warning(str(avertissement))
     for rejet in resultat.rejets:
         context.log.warning(f"ligne écartée : {rejet}")
@@ -78,6 +92,8 @@ def exports_imilo(context: dg.AssetExecutionContext, milo: MiloSettings):
                 "rapport_rejets": dg.MetadataValue.path(str(run_dir / REJETS)),
                 "colonnes_ignorees": ", ".join(p.colonne for p in resultat.avertissements
                                                if p.fichier == fichier.path.name) or "aucune",
+                "volume_confirme": "; ".join(p.message for p in resultat.confirmes
+                                             if p.fichier == fichier.path.name) or "non",
                 "fichier": fichier.path.name,
                 "sha256": fichier.sha256,
                 "format": fichier.format,

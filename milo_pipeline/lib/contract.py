@@ -15,8 +15,21 @@ import yaml
 TYPES = {"identifiant", "pii", "texte", "code", "date", "horodatage", "booleen", "decimal", "entier"}
 _NUMERIQUES = {"decimal", "entier"}
 _CLES_COLONNE = {"type", "alias", "requis", "non_vide", "cle", "sensible", "vocabulaire", "min", "max", "reference",
-                 "entrepot"}
+                 "entrepot", "duree_max"}
 _DATES = {"date", "horodatage"}
+
+
+@dataclass(frozen=True)
+class Borne:
+    """An upper bound: one value for every row, or one per value of another column of the row (`selon`), e.g. a
+    programme's cap; a row whose `selon` value is not listed has no bound."""
+    valeur: Decimal | None = None
+    selon: str | None = None
+    valeurs: tuple[tuple[str, Decimal], ...] = ()
+
+    def cas(self) -> tuple[tuple[str | None, Decimal], ...]:
+        """(value of `selon` or None for every row, bound)."""
+        return ((None, self.valeur),) if self.selon is None else self.valeurs
 
 
 @dataclass(frozen=True)
@@ -30,7 +43,8 @@ class Colonne:
     sensible: bool = False  # its value is never echoed in a message or the rejection report
     vocabulaire: tuple[str, ...] | None = None
     min: Decimal | None = None
-    max: Decimal | None = None
+    max: Borne | None = None
+    duree_max: tuple[str, Borne] | None = None  # (start date column, days): at most so many days after the start
     reference: tuple[str, str] | None = None  # (table, key column) the value must exist in
     entrepot: bool = True  # written to the warehouse (false: read and checked, never written)
 
@@ -90,6 +104,9 @@ def _colonne(path: Path, nom_table: str, nom: str, col: dict) -> Colonne:
         raise ValueError(f"{where} : entrepot vaut true ou false")
     if col.get("entrepot") is False and (col.get("cle") or "reference" in col):
         raise ValueError(f"{where} : une clé ou une référence est écrite dans l'entrepôt (entrepot: false exclu)")
+    if "duree_max" in col and (col["type"] not in _DATES or not isinstance(col["duree_max"], dict)
+                              or set(col["duree_max"]) != {"depuis", "jours"}):
+        raise ValueError(f"{where} : duree_max seulement pour une date : {{depuis: <date de début>, jours: <n>}}")
     reference = None
     if "reference" in col:
         table, _, cible = str(col["reference"]).partition(".")
@@ -102,10 +119,36 @@ def _colonne(path: Path, nom_table: str, nom: str, col: dict) -> Colonne:
         sensible=bool(col.get("sensible", False)),
         vocabulaire=tuple(str(v) for v in col["vocabulaire"]) if "vocabulaire" in col else None,
         min=Decimal(str(col["min"])) if "min" in col else None,
-        max=Decimal(str(col["max"])) if "max" in col else None,
+        max=_borne(where, col["max"]) if "max" in col else None,
+        duree_max=(str(col["duree_max"]["depuis"]), _borne(where, col["duree_max"]["jours"])) if "duree_max" in col
+        else None,
         reference=reference,
         entrepot=bool(col.get("entrepot", True)),
     )
+
+
+def _borne(where: str, spec) -> Borne:
+    """`max` (or `duree_max.jours`): a number, or {selon: <column>, valeurs: {<value>: <number>, …}}."""
+    if isinstance(spec, dict):
+        if set(spec) != {"selon", "valeurs"} or not isinstance(spec["valeurs"], dict) or not spec["valeurs"]:
+            raise ValueError(f"{where} : borne attendue : un nombre ou {{selon: <colonne>, valeurs: {{…}}}}")
+        return Borne(selon=str(spec["selon"]),
+                     valeurs=tuple((str(k), Decimal(str(v))) for k, v in spec["valeurs"].items()))
+    return Borne(valeur=Decimal(str(spec)))
+
+
+def _bornes(path: Path, table: Table) -> None:
+    """The columns a bound depends on (`selon`, `depuis`) are checked columns of the same table."""
+    controlees = {c.nom: c for c in table.colonnes_controlees}
+    for colonne in table.colonnes:
+        bornes = [b for b in (colonne.max, colonne.duree_max and colonne.duree_max[1]) if b]
+        noms = [b.selon for b in bornes if b.selon] + ([colonne.duree_max[0]] if colonne.duree_max else [])
+        for nom in noms:
+            if nom not in controlees or nom == colonne.nom:
+                raise ValueError(f"{path}: {table.nom}.{colonne.nom} : {nom!r} n'est pas une autre colonne "
+                                 "contrôlée de la table")
+        if colonne.duree_max and controlees[colonne.duree_max[0]].type not in _DATES:
+            raise ValueError(f"{path}: {table.nom}.{colonne.nom} : duree_max.depuis doit être une date")
 
 
 def load_contract(path: Path) -> dict[str, Table]:
@@ -119,6 +162,7 @@ def load_contract(path: Path) -> dict[str, Table]:
         tables[nom_table] = Table(nom=nom_table, colonnes=colonnes, peut_etre_vide=bool(spec.get("peut_etre_vide")),
                                   ages=tuple((str(a), str(d)) for a, d in (spec.get("ages") or {}).items()))
     for table in tables.values():
+        _bornes(path, table)
         for colonne in table.colonnes:
             if colonne.reference is None:
                 continue

@@ -8,9 +8,12 @@ Three passes, all set-based SQL in an in-memory DuckDB (no Python loop over rows
    booleans and numbers; vocabularies; bounds; mandatory cells; references to accepted rows of the
    parent table). A row breaking a rule is quarantined: listed in the rejection report (`rejets.csv`:
    fichier, ligne, colonne, valeur, motif) and left out of the warehouse. If a table's rejected share
-   is above the threshold (config/qualite.yaml, 0.5 %), the export is refused.
-3. **Write** — the accepted rows of every table, the list of files and the volume history, in one
-   transaction.
+   is above the threshold (config/qualite.yaml, 0.5 %), the export is refused. Then the volumes: a table whose
+   rows drop too much against the previous export, or a first export with implausibly few events per youth,
+   refuses the export unless the data team confirms it (lib/plausibilite.py).
+3. **Write** — once every check passed, the files are archived (MILO_HOME/archive/<sha256>/: a refused export
+   is never archived) while the accepted rows of every table, the list of files and the volume history are
+   written, in one transaction committed once the archive is complete.
 
 Personal-data columns are never selected into a table: they exist only while a row is read, to make
 sure a rejected value echoed in a report is not one of them. Every source id (youth, mentor, event, mentorship,
@@ -28,7 +31,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -36,7 +39,9 @@ import duckdb
 
 from .contract import Colonne, Table, load_contract, normalise_entete, ordre_references
 from .errors import ExportsInvalides, Probleme
+from .plausibilite import plausibilite
 from .pseudonymisation import hmac_sql, load_key, padded_keys
+from .quality import Reglages, load_settings
 from .readers import (
     EncodageIllisible,
     FichierExport,
@@ -88,6 +93,7 @@ class ResultatIngestion:
     rejetees: dict[str, int] = field(default_factory=dict)  # rows quarantined per table
     rejets: list[Probleme] = field(default_factory=list)  # examples of quarantined cells
     rapport_rejets: Path | None = None
+    confirmes: list[Probleme] = field(default_factory=list)  # implausible volumes loaded on confirmation
 
 
 def _literal(text: str) -> str:
@@ -185,6 +191,11 @@ def _nombre(valeur) -> str:
     return format(valeur, "f").replace(".", ",")
 
 
+def selon_sql(colonne: str, valeur: str) -> str:
+    """SQL: the typed column `colonne` of the row holds `valeur` (a bound that depends on a programme)."""
+    return f"{colonne} = {_literal(valeur)}"
+
+
 def motifs_sql(colonne: Colonne, v: str, typed: str) -> str:
     """SQL: why the cell breaks a rule of its column (French), or NULL. `v` is the trimmed text or NULL."""
     cas = []
@@ -198,8 +209,19 @@ def motifs_sql(colonne: Colonne, v: str, typed: str) -> str:
                     "valeur hors du vocabulaire du contrat (attendu : " + ", ".join(colonne.vocabulaire) + ")"))
     if colonne.min is not None:
         cas.append((f"{typed} < {colonne.min}", f"valeur inférieure au minimum autorisé ({_nombre(colonne.min)})"))
-    if colonne.max is not None:
-        cas.append((f"{typed} > {colonne.max}", f"valeur supérieure au maximum autorisé ({_nombre(colonne.max)})"))
+    # the upper bounds (config/exports.yaml): a programme's cap is named in the reason
+    for selon, borne in colonne.max.cas() if colonne.max is not None else ():
+        si = f"{selon_sql(colonne.max.selon, selon)} AND " if selon is not None else ""
+        pour = f" pour {selon}" if selon is not None else ""
+        cas.append((f"{si}{typed} > {borne}", f"valeur supérieure au maximum autorisé{pour} ({_nombre(borne)})"))
+    if colonne.duree_max is not None:
+        depuis, jours = colonne.duree_max
+        for selon, borne in jours.cas():
+            si = f"{selon_sql(jours.selon, selon)} AND " if selon is not None else ""
+            pour = f" pour {selon}" if selon is not None else ""
+            cas.append((f"{si}date_diff('day', {depuis}::DATE, {typed}::DATE) > {borne}",
+                        f"durée invraisemblable : plus de {_nombre(borne)} jours après {depuis} (maximum "
+                        f"autorisé{pour})"))
     if not cas:
         return "NULL::VARCHAR"
     return "CASE " + " ".join(f"WHEN {cond} THEN {_literal(texte)}" for cond, texte in cas) + " END"
@@ -494,14 +516,17 @@ def _pourcent(part: float) -> str:
 
 
 def ingest_exports(folder: Path, warehouse: Path, milo_home: Path, contract_path: Path = CONTRACT,
-                   rapport_rejets: Path | None = None, seuil_rejets: float | None = None) -> ResultatIngestion:
+                   rapport_rejets: Path | None = None, seuil_rejets: float | None = None,
+                   reglages: Reglages | None = None, confirmer_baisse: bool = False) -> ResultatIngestion:
     """Read, check, archive and load a folder of exports. Raises ExportsInvalides, writing nothing to the
-    warehouse. The rejection report (`rapport_rejets`, CSV) is written once the rows were checked, whether
-    the export is then accepted or refused; `seuil_rejets` defaults to config/qualite.yaml."""
-    if seuil_rejets is None:
-        from .quality import load_settings
-
-        seuil_rejets = load_settings().seuil_rejets
+    warehouse and archiving nothing. The rejection report (`rapport_rejets`, CSV) is written once the rows were
+    checked, whether the export is then accepted or refused. `reglages` defaults to config/qualite.yaml,
+    `seuil_rejets` to its own. `confirmer_baisse`: the data team confirms a drop of volume (or an implausible
+    first export) the plausibility check would refuse."""
+    if reglages is None:
+        reglages = load_settings()
+    if seuil_rejets is not None:
+        reglages = replace(reglages, seuil_rejets=seuil_rejets)
     ipad, opad = padded_keys(load_key(milo_home, warehouse))  # CleInvalide: a short key, or a lost one
     tables = load_contract(contract_path)
     paths, problemes = find_exports(folder, tables)
@@ -521,13 +546,11 @@ def ingest_exports(folder: Path, warehouse: Path, milo_home: Path, contract_path
     with tempfile.TemporaryDirectory(prefix="milo-ingestion-") as tmp:
         con.execute("SET temp_directory = $dir", {"dir": str(Path(tmp) / "duckdb")})
         # while DuckDB reads a file, a thread reads the next CSV files (analyse_csv: pure Python, whose hashing and
-        # reads release the GIL) and another one archives the files already opened (a kernel copy)
-        with (ThreadPoolExecutor(1, thread_name_prefix="analyse") as analyste,
-              ThreadPoolExecutor(1, thread_name_prefix="archive") as archiviste):
+        # reads release the GIL); the files are archived once the export is accepted (_quarantaine)
+        with ThreadPoolExecutor(1, thread_name_prefix="analyse") as analyste:
             analyses = {paths[nom]: analyste.submit(analyse_csv, paths[nom]) for nom in ordre_references(tables)
                         if nom in paths and paths[nom].suffix.lower() == ".csv" and paths[nom].stat().st_size > 0}
             lecteur = _Lecteur(con, Path(tmp), {"ipad": ipad, "opad": opad}, analyses)
-            archivages = []
             for nom in ordre_references(tables):
                 if nom not in paths:
                     continue
@@ -538,7 +561,6 @@ def ingest_exports(folder: Path, warehouse: Path, milo_home: Path, contract_path
                     problemes += exc.problemes
                     resume += exc.resume
                     continue
-                archivages.append(archiviste.submit(archive, path, fichier.sha256, Path(milo_home) / "archive"))
                 fichiers[nom] = fichier
                 refs, erreurs, extras = map_header(cellules, table, path.name)
                 avertissements += extras
@@ -556,17 +578,17 @@ def ingest_exports(folder: Path, warehouse: Path, milo_home: Path, contract_path
                 if lues[nom] == 0 and not table.peut_etre_vide:
                     problemes.append(Probleme(path.name, "fichier vide : aucune ligne de données sous l'en-tête"))
                 problemes += _doublons(con, table, path.name)
-            for archivage in archivages:
-                archivage.result()
         if problemes:
             raise ExportsInvalides(problemes, resume=resume)
-        return _quarantaine(con, tables, fichiers, refs_tables, lues, warehouse, rapport_rejets, seuil_rejets,
-                            avertissements)
+        return _quarantaine(con, tables, fichiers, refs_tables, lues, warehouse, rapport_rejets, reglages,
+                            avertissements, Path(milo_home) / "archive", confirmer_baisse)
 
 
 def _quarantaine(con, tables: dict[str, Table], fichiers: dict[str, FichierExport],
                  refs_tables: dict[str, dict[str, str]], lues: dict[str, int], warehouse: Path,
-                 rapport_rejets: Path | None, seuil: float, avertissements: list[Probleme]) -> ResultatIngestion:
+                 rapport_rejets: Path | None, reglages: Reglages, avertissements: list[Probleme],
+                 archives: Path, confirmer_baisse: bool) -> ResultatIngestion:
+    seuil = reglages.seuil_rejets
     rejetees: dict[str, int] = {}
     for nom in ordre_references(tables):
         con.execute(f"CREATE TEMP TABLE rej_{nom} AS {_rejets_sql(tables[nom], fichiers, refs_tables[nom])}")
@@ -582,11 +604,19 @@ def _quarantaine(con, tables: dict[str, Table], fichiers: dict[str, FichierExpor
         if rapport_rejets is not None:
             resume.append(f"rapport des rejets : {rapport_rejets}")
         raise ExportsInvalides([p for nom in trop for p in exemples[nom]], resume=resume)
-    lignes = _write(con, warehouse, tables, fichiers, lues, rejetees)
+    dates_export = {nom: _date_in_name(f.path.name) or date.today().isoformat() for nom, f in fichiers.items()}
+    confirmes = plausibilite(con, warehouse, fichiers, dates_export, lues, reglages, confirmer_baisse)
+    # every check passed: the files are archived (a kernel copy, in a thread) while the warehouse is written;
+    # the write commits once they are all archived
+    with ThreadPoolExecutor(1, thread_name_prefix="archive") as archiviste:
+        archivages = [archiviste.submit(archive, f.path, f.sha256, archives) for f in fichiers.values()]
+        lignes = _write(con, warehouse, tables, fichiers, lues, rejetees,
+                        avant_commit=lambda: [a.result() for a in archivages])
     dates = [d for f in fichiers.values() if (d := _date_in_name(f.path.name))]
     return ResultatIngestion(
         list(fichiers.values()), lignes, max(dates) if dates else None, avertissements, lues=lues,
-        rejetees=rejetees, rejets=[p for ps in exemples.values() for p in ps], rapport_rejets=rapport_rejets)
+        rejetees=rejetees, rejets=[p for ps in exemples.values() for p in ps], rapport_rejets=rapport_rejets,
+        confirmes=confirmes)
 
 
 def _ecrire_rejets(con, tables: dict[str, Table], fichiers: dict[str, FichierExport], path: Path) -> None:
@@ -608,7 +638,8 @@ def _ecrire_rejets(con, tables: dict[str, Table], fichiers: dict[str, FichierExp
 
 
 def _write(con, warehouse: Path, tables: dict[str, Table], fichiers: dict[str, FichierExport],
-           lues: dict[str, int], rejetees: dict[str, int]) -> dict[str, int]:
+           lues: dict[str, int], rejetees: dict[str, int],
+           avant_commit: Callable[[], object] = lambda: None) -> dict[str, int]:
     for nom in tables:
         if rejetees[nom]:
             con.execute(f"UPDATE lu_{nom} SET _ecartee = true WHERE rowid + 2 IN (SELECT ligne FROM rej_{nom})")
@@ -650,11 +681,16 @@ def _write(con, warehouse: Path, tables: dict[str, Table], fichiers: dict[str, F
                     "WHERE v.date_export = f.date_export AND v.table_export = f.table_export")
         con.execute("INSERT INTO wh.qualite.volumes_exports SELECT date_export, table_export, fichier, sha256, "
                     "lignes_lues, lignes_rejetees, current_localtimestamp() FROM wh.raw._fichiers")
+        avant_commit()
         con.execute("COMMIT")
     except duckdb.Error as exc:
         con.execute("ROLLBACK")
         message = str(exc).splitlines()[0]
         raise ExportsInvalides([Probleme(str(warehouse), f"écriture impossible dans l'entrepôt ({message})")]) from None
+    except OSError as exc:  # the archive (avant_commit): nothing is committed
+        con.execute("ROLLBACK")
+        raise ExportsInvalides([Probleme(exc.filename or "archive", "archivage des exports impossible "
+                                         f"({exc.strerror or type(exc).__name__}) : rien n'a été chargé")]) from None
     finally:
         con.execute("DETACH wh")
     return lignes

@@ -36,6 +36,8 @@ class Reglages:
     age_max: int
     ecart_volumes: float
     lignes_min_volumes: int
+    baisse_max: float  # a drop of rows beyond this share refuses the export (unless confirmed)
+    evenements_par_jeune: tuple[float, float]  # first export: rows of events per row of youths, bounds included
     annees_avant_export: int
     fenetre_dates: tuple[dict, ...]
     cles: tuple[dict, ...]
@@ -71,9 +73,17 @@ def load_settings(path: Path = SETTINGS) -> Reglages:
     seuil = float(data["seuil_rejets"])
     if not 0 <= seuil < 1:
         raise ValueError(f"{path} : seuil_rejets est une part entre 0 et 1 (0.005 = 0,5 %), pas {seuil}")
+    baisse = float(data["volumes"]["baisse_max"])
+    if not 0 < baisse < 1:
+        raise ValueError(f"{path} : volumes.baisse_max est une part entre 0 et 1 (0.3 = −30 %), pas {baisse}")
+    par_jeune = data["premier_export"]["evenements_par_jeune"]
+    bornes = float(par_jeune["min"]), float(par_jeune["max"])
+    if not 0 <= bornes[0] <= bornes[1]:
+        raise ValueError(f"{path} : premier_export.evenements_par_jeune : 0 ≤ min ≤ max attendu, pas {par_jeune}")
     return Reglages(
         seuil_rejets=seuil, age_min=int(data["ages"]["min"]), age_max=int(data["ages"]["max"]),
         ecart_volumes=float(data["volumes"]["ecart_max"]), lignes_min_volumes=int(data["volumes"]["lignes_min"]),
+        baisse_max=baisse, evenements_par_jeune=bornes,
         annees_avant_export=int(data["fenetre_dates"]["annees_avant_export"]),
         fenetre_dates=tuple(data["fenetre_dates"]["colonnes"]), cles=tuple(data["cles"]),
         references=tuple(data["references"]), tolerance_parts=float(parts["tolerance"]),
