@@ -57,7 +57,7 @@ def _prepare_dagster_home(milo_home: Path) -> None:
 
 
 def run_pipeline(exports: Path, periode: Periode, out: Path, milo_home: Path, attendre: bool = True,
-                 commande: str = "milo-pipeline run") -> int:
+                 commande: str = "milo-pipeline run", confirmer_baisse: bool = False) -> int:
     exports, out, milo_home = exports.resolve(), out.resolve(), milo_home.resolve()
     if not exports.is_dir():
         print(f"Erreur : le dossier des exports {exports} n'existe pas.", file=sys.stderr)
@@ -74,10 +74,11 @@ def run_pipeline(exports: Path, periode: Periode, out: Path, milo_home: Path, at
         return EXIT_USAGE
     _rendre_prive(milo_home)
     with _seul_ecrivain(milo_home, f"{commande} --period {periode.label}", attendre):
-        return _executer(exports, periode, out, milo_home, mois)
+        return _executer(exports, periode, out, milo_home, mois, confirmer_baisse)
 
 
-def _executer(exports: Path, periode: Periode, out: Path, milo_home: Path, mois: int | None) -> int:
+def _executer(exports: Path, periode: Periode, out: Path, milo_home: Path, mois: int | None,
+              confirmer_baisse: bool = False) -> int:
     """The run itself, under the lock of MILO_HOME (its Dagster run's resource `milo` takes it again: re-entrant)."""
     _prepare_dagster_home(milo_home)
     warnings.filterwarnings("ignore")
@@ -104,7 +105,10 @@ def _executer(exports: Path, periode: Periode, out: Path, milo_home: Path, mois:
             instance=instance,
             resources={"milo": MiloSettings(milo_home=str(milo_home), exports_dir=str(exports), out_dir=str(out))},
             tags={ASSET_PARTITION_RANGE_START_TAG: start, ASSET_PARTITION_RANGE_END_TAG: end},
-            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+                        # the ingestion's run config (defs/ingestion.py, ConfigIngestion): the drop is confirmed
+                        **({"ops": {"exports_imilo": {"config": {"confirmer_baisse": True}}}}
+                           if confirmer_baisse else {})},
             raise_on_error=False,
         )
     code = _summarise(result, periode, out, log, milo_home)
@@ -163,6 +167,8 @@ def _ingestion_summary(result) -> list[str]:
         if meta.get("lignes_rejetees"):
             lignes.append(f"  {meta['fichier']} : {meta['lignes_rejetees']} ligne(s) écartée(s) sur "
                           f"{meta['lignes_lues']} ({meta['part_rejetee']})")
+        if meta.get("volume_confirme", "non") != "non":
+            lignes.append(f"  {meta['fichier']} : {meta['volume_confirme']}")
         if meta.get("colonnes_ignorees", "aucune") != "aucune":
             lignes.append(f"  {meta['fichier']} : colonne(s) inconnue(s) du contrat, ignorée(s) : "
                           f"{meta['colonnes_ignorees']}")
@@ -250,7 +256,8 @@ def cmd_run(args) -> int:
     except ValueError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return EXIT_USAGE
-    return run_pipeline(Path(args.exports), periode, Path(args.out), _milo_home(args), attendre=not args.no_wait)
+    return run_pipeline(Path(args.exports), periode, Path(args.out), _milo_home(args), attendre=not args.no_wait,
+                        confirmer_baisse=args.confirmer_baisse)
 
 
 def cmd_demo(args) -> int:
@@ -269,7 +276,8 @@ def cmd_demo(args) -> int:
         shutil.copytree(Path(__file__).parent / "synthetic" / "saisies_demo", exports / "saisies")
         print(f"Exports synthétiques ({args.youths} jeunes accompagnés, graine {args.seed}) : {exports}")
         out = Path(args.out) if args.out else home / "demo" / "out"
-        return run_pipeline(exports, parse_period(str(args.year)), out, home, commande="milo-pipeline demo")
+        return run_pipeline(exports, parse_period(str(args.year)), out, home, commande="milo-pipeline demo",
+                            confirmer_baisse=args.confirmer_baisse)
 
 
 USAGE_PURGE = "usage : milo-pipeline [--milo-home DOSSIER] purge --before AAAA-MM-JJ"
@@ -305,6 +313,9 @@ def cmd_purge(args) -> int:
 
 
 AIDE_NO_WAIT = "si un autre run utilise MILO_HOME, échouer aussitôt (code 1) au lieu d'attendre sa fin"
+AIDE_CONFIRMER_BAISSE = ("confirmer une forte baisse du volume d'une table par rapport à l'export précédent (ou un "
+                         "premier export au nombre d'événements par jeune invraisemblable), après avoir vérifié les "
+                         "fichiers : l'export est chargé au lieu d'être refusé (config/qualite.yaml)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -316,6 +327,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--period", required=True, help="AAAA (année) ou AAAA-MM (mois)")
     run.add_argument("--out", required=True, help="dossier de sortie")
     run.add_argument("--no-wait", action="store_true", help=AIDE_NO_WAIT)
+    run.add_argument("--confirmer-baisse", action="store_true", help=AIDE_CONFIRMER_BAISSE)
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="génère des exports synthétiques et produit le rapport annuel")
     demo.add_argument("--youths", type=int, default=3500, help="jeunes accompagnés dans l'année (défaut 3500)")
@@ -323,6 +335,7 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--year", type=int, default=2024)
     demo.add_argument("--out", help="dossier de sortie (défaut : MILO_HOME/demo/out)")
     demo.add_argument("--no-wait", action="store_true", help=AIDE_NO_WAIT)
+    demo.add_argument("--confirmer-baisse", action="store_true", help=AIDE_CONFIRMER_BAISSE)
     demo.set_defaults(func=cmd_demo)
     purge = sub.add_parser("purge", help="supprime les exports archivés et les dossiers de run antérieurs à une date")
     purge.add_argument("--before", required=True, metavar="AAAA-MM-JJ",

@@ -260,6 +260,30 @@ def test_une_forte_baisse_refuse_l_export_sauf_confirmation(date_export, demo, t
     assert {f.path.name for f in resultat.fichiers} <= archives(home)
 
 
+@pytest.mark.slow
+def test_la_baisse_confirmee_en_ligne_de_commande_est_publiee(demo, tmp_path, monkeypatch, capsys):
+    """`milo-pipeline run --confirmer-baisse`: the events file cut to 60 % is loaded and the run publishes; the
+    summary says what was confirmed."""
+    home = tmp_path / "home"
+    ingerer(demo, home)
+    dossier = tmp_path / "exports"
+    shutil.copytree(demo, dossier)
+    couper(fichier(dossier, "evenements"), 0.6)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    out = tmp_path / "out"
+
+    code = cli.main(["--milo-home", str(home), "run", "--exports", str(dossier), "--period", "2024",
+                     "--out", str(out), "--confirmer-baisse"])
+
+    stdout, stderr = capsys.readouterr()
+    assert code == cli.EXIT_OK, stdout + stderr
+    assert ("evenements_2025-01-15.csv : volume en forte baisse : 4 454 ligne(s) dans l'export du 15/01/2025 contre "
+            "7 424") in stdout and "confirmé (confirmer_baisse)" in stdout
+    assert (out / "indicateurs.csv").exists()
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from raw.evenements").fetchone()[0] == 4454
+
+
 def test_une_baisse_sous_le_seuil_ou_une_petite_table_passe(demo, tmp_path):
     """−25 % is only the drift warning; tables under `lignes_min` rows last time are not compared."""
     home = tmp_path / "home"
