@@ -266,7 +266,7 @@ def test_the_demo_copies_its_manual_inputs_beside_the_exports(tmp_path, monkeypa
 
     monkeypatch.setattr(generator, "generate", lambda out, **kwargs: None)
     vus = []
-    monkeypatch.setattr(cli, "run_pipeline", lambda exports, periode, out, home: vus.append(exports) or 0)
+    monkeypatch.setattr(cli, "run_pipeline", lambda exports, periode, out, home, **_: vus.append(exports) or 0)
     assert cli.main(["--milo-home", str(tmp_path), "demo"]) == 0
     assert lire_saisies(vus[0] / "saisies").lignes == lire_saisies(DEMO).lignes
 

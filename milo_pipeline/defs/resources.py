@@ -124,7 +124,10 @@ class MiloSettings(dg.ConfigurableResource):
                     context.log.warning(f"Run interrompu {run_id} marqué en échec.")
                 for reste in self.nettoyer_restes(run.run_id):
                     context.log.info(f"Reste d'un run interrompu supprimé : {reste}")
-                yield self
+                try:
+                    yield self
+                finally:  # an interrupted dbt step may not get to remove its target folder itself
+                    shutil.rmtree(self.cible_dbt(run.run_id), ignore_errors=True)
         except verrou.VerrouImpossible as exc:
             raise dg.Failure(description=f"{exc}. Rien n'a été écrit.", allow_retries=False) from None
 
