@@ -220,3 +220,26 @@ def test_two_cli_runs_on_one_milo_home_each_publish_their_own_figures(tmp_path):
     assert not (tmp_path / "out_c").exists()
     for texte in (erreurs_a, erreurs_b, c.stderr, c.stdout):
         assert "Traceback" not in texte
+
+
+def test_a_waiting_command_stopped_by_sigterm_ends_in_french(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    p = detenteur(home, 60)
+    try:
+        attente = subprocess.Popen([CLI, "purge", "--before", "2020-01-01"], env={**os.environ, "MILO_HOME": str(home)},
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(3)  # started, and waiting (the assertions below check it said so)
+        assert attente.poll() is None
+        os.kill(attente.pid, signal.SIGTERM)
+        sortie, erreurs = attente.communicate(timeout=60)
+        assert attente.returncode == 130, sortie + erreurs
+        assert "attente de la fin de celui-ci…" in erreurs
+        assert erreurs.rstrip().endswith("Interrompu : rien n'a été publié (les sorties précédentes sont inchangées).")
+        assert "Traceback" not in erreurs and "Purge de" not in sortie
+        with pytest.raises(verrou.VerrouOccupe):  # the holder still holds it
+            with verrou.verrou(home, "x", attendre=False):
+                pass
+    finally:
+        p.kill()
+        p.wait()
