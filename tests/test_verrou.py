@@ -243,3 +243,51 @@ def test_a_waiting_command_stopped_by_sigterm_ends_in_french(tmp_path):
     finally:
         p.kill()
         p.wait()
+
+
+@pytest.mark.slow
+def test_a_run_launched_from_the_ui_waits_for_the_lock_then_runs(tmp_path):
+    """`milo-pipeline ui` (webserver + daemon): a month launched while another process holds the lock of MILO_HOME
+    starts, says in its log for what it waits, and runs once the holder is gone (killed: no stale lock). A month
+    beyond the exports' date then fails at its start with the French message, nothing published for it."""
+    import shutil
+
+    from dagster_server import MiloUi
+
+    from milo_pipeline.lib.periods import parse_period
+    from milo_pipeline.lib.report import nom_fichier
+
+    home, exports, out = tmp_path / "home", tmp_path / "exports", tmp_path / "out"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "exports_2024", exports)
+    home.mkdir()
+    p = detenteur(home, 600)
+    server = MiloUi(home, log=tmp_path / "ui.log", env={
+        "MILO_PSEUDONYMISATION_KEY": "cle-de-test-32-octets-au-minimum", "MILO_EXPORTS": str(exports),
+        "MILO_OUT": str(out)})
+    try:
+        server.wait_loaded()
+        run_id = server.launch_run("tout", "2024-06-01")
+        deadline = time.monotonic() + 300
+        while "attente de la fin de celui-ci…" not in server.run_messages(run_id):
+            assert time.monotonic() < deadline, server.run_messages(run_id)
+            assert server.run_status(run_id) not in {"SUCCESS", "FAILURE", "CANCELED"}, server.run_messages(run_id)
+            time.sleep(1)
+        messages = server.run_messages(run_id)
+        assert f"MILO_HOME ({home.resolve()}) est utilisé par le run 1a2b3c4d (milo-pipeline run --period 2024) " \
+               f"(pid {p.pid}, démarré à " in messages
+        assert not out.exists()  # nothing written while it waits
+        p.kill()
+        p.wait()
+        assert server.wait_run(run_id) == "SUCCESS", server.run_messages(run_id)
+        assert (out / nom_fichier(parse_period("2024-06"))).stat().st_size > 0
+
+        refuse = server.launch_run("tout", "2025-01-01")
+        assert server.wait_run(refuse) == "FAILURE"
+        assert "Run refusé : période 2025-01 impossible : elle se termine après la date des exports (15/01/2025)" \
+            in server.run_messages(refuse)
+        assert not (out / nom_fichier(parse_period("2025-01"))).exists()
+    finally:
+        server.stop()
+        if p.poll() is None:
+            p.kill()
+            p.wait()
