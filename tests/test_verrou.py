@@ -202,6 +202,11 @@ def test_two_cli_runs_on_one_milo_home_each_publish_their_own_figures(tmp_path):
 
     a = lancer("a")
     time.sleep(2)
+    fin = time.monotonic() + 60  # on a loaded machine A may need more than 2 s to take the lock: B comes after
+    while f'"pid": {a.pid}' not in ((home / "verrou").read_text(encoding="utf-8") if (home / "verrou").exists()
+                                    else ""):
+        assert time.monotonic() < fin and a.poll() is None
+        time.sleep(0.1)
     # B's exports are another installation's: 40 % fewer events than A's, a drop of volume the data team confirms
     b = lancer("b", "--confirmer-baisse")
     c = subprocess.run([CLI, "run", "--exports", str(tmp_path / "exports_b"), "--period", "2024", "--out",
