@@ -30,8 +30,10 @@ def warehouse(tmp_path, rows) -> MiloSettings:
 
 
 def run(check, milo: MiloSettings) -> dg.AssetCheckResult:
+    # the resource `milo` opens a run (lock, clean-up: a context manager): a direct call takes its folders only
+    resources = {"milo": dg.ResourceDefinition.hardcoded_resource(milo)}
     with dg.instance_for_test() as instance:
-        return check(dg.build_asset_check_context(resources={"milo": milo}, instance=instance))
+        return check(dg.build_asset_check_context(resources=resources, instance=instance))
 
 
 @pytest.fixture(autouse=True)

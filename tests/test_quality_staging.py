@@ -80,8 +80,10 @@ def build(tmp_path, staging=None, indicateurs=None, volumes=(), lignes: int = 50
 
 
 def run(check, milo: MiloSettings):
+    # the resource `milo` opens a run (lock, clean-up: a context manager): a direct call takes its folders only
+    resources = {"milo": dg.ResourceDefinition.hardcoded_resource(milo)}
     with dg.instance_for_test() as instance:
-        result = check(dg.build_asset_check_context(resources={"milo": milo}, instance=instance))
+        result = check(dg.build_asset_check_context(resources=resources, instance=instance))
         return list(result) if not isinstance(result, dg.AssetCheckResult) else result
 
 
