@@ -64,11 +64,15 @@ def _ouvrir(path: Path) -> int:
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o600)
     except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) and not os.path.lexists(path):
+            # a MILO_HOME where no file can be created (read-only, immutable): the folder itself is locked (flock
+            # works on a directory), without the holder's name
+            return os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
         if exc.errno == errno.ELOOP:
             raise VerrouImpossible(f"{path} est un lien symbolique : refusé (le verrou de MILO_HOME doit être un "
                                    "fichier ordinaire ; le supprimer)") from None
         raise VerrouImpossible(f"verrou {path} inutilisable : {exc.strerror}") from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    if not stat.S_ISREG(os.fstat(fd).st_mode) and not os.path.samestat(os.fstat(fd), os.stat(path.parent)):
         os.close(fd)
         raise VerrouImpossible(f"{path} n'est pas un fichier ordinaire : refusé (le supprimer)")
     return fd
@@ -82,6 +86,8 @@ def _lire(fd: int) -> dict:
 
 
 def _ecrire(fd: int, info: dict) -> None:
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        return  # the folder itself is locked (_ouvrir): nowhere to name the holder
     data = json.dumps(info, ensure_ascii=False).encode("utf-8")
     os.ftruncate(fd, 0)
     os.pwrite(fd, data, 0)
