@@ -87,11 +87,15 @@ def debut_historique() -> date:
     return date(int(m.group(1)), int(m.group(2)), 1)
 
 
+MOTIF_DATE = r"\d{4}-\d{2}-\d{2}"
+"""The date in an export's file name (jeunes_2025-01-15.csv), a regular expression for Python and DuckDB."""
+
+
 def date_export(paths: Iterable[Path]) -> date:
     """The exports' date: the latest AAAA-MM-JJ of their file names (jeunes_2025-01-15.csv), else the day the
     last of them was modified."""
     paths = list(paths)
-    dates = [m.group(0) for p in paths if (m := re.search(r"\d{4}-\d{2}-\d{2}", p.name))]
+    dates = [m.group(0) for p in paths if (m := re.search(MOTIF_DATE, p.name))]
     if dates:
         return date.fromisoformat(max(dates))
     return datetime.fromtimestamp(max(p.stat().st_mtime for p in paths)).date()
