@@ -1,0 +1,57 @@
+"""The outputs of the small fixture, recorded: a refactoring must leave `indicateurs.csv` and every funder
+extract (CSV and XLSX) byte-identical, and the reports with the same number of pages.
+
+`fixtures/sorties_attendues.sha256` holds the SHA-256 of the outputs of `milo-pipeline run` on
+`fixtures/exports_2024` for the year 2024 and the month 2024-03 (each in a fresh MILO_HOME), as recorded
+before issue 14 (one definition per indicator). A change of an output that is meant (a new indicator, a
+new column) updates this file in the same commit, so the diff shows what changed:
+`sha256sum $(find fix2024 fix202403 -type f ! -name '*manifest*' ! -name '*.pdf' | sort)` in a folder
+holding the outputs of both runs as `fix2024/` and `fix202403/`.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CLI = str(Path(sys.executable).with_name("milo-pipeline"))
+PAGES = {"fix2024/rapport_activite_2024.pdf": 26, "fix2024/rapport_activite_2024_public.pdf": 27,
+         "fix202403/tableau_de_bord_2024-03.pdf": 2, "fix202403/tableau_de_bord_2024-03_public.pdf": 2}
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def sorties(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("sorties")
+    for nom, periode in (("fix2024", "2024"), ("fix202403", "2024-03")):
+        env = {**os.environ, "MILO_HOME": str(root / f"home_{nom}")}
+        for variable in ("DAGSTER_HOME", "MILO_WAREHOUSE"):
+            env.pop(variable, None)
+        resultat = subprocess.run([CLI, "run", "--exports", str(FIXTURES / "exports_2024"), "--period", periode,
+                                   "--out", str(root / nom)], env=env, capture_output=True, text=True, timeout=900)
+        assert resultat.returncode == 0, resultat.stderr[-3000:]
+    return root
+
+
+def test_indicators_and_extracts_are_byte_identical_to_the_recorded_ones(sorties):
+    attendues = dict(reversed(line.split("  ", 1)) for line in
+                     (FIXTURES / "sorties_attendues.sha256").read_text(encoding="utf-8").splitlines())
+    produites = {p.relative_to(sorties).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                 for dossier in ("fix2024", "fix202403") for p in sorted((sorties / dossier).rglob("*"))
+                 if p.is_file() and "manifest" not in p.name and p.suffix != ".pdf"}
+    assert sorted(produites) == sorted(attendues)
+    differentes = sorted(f for f in attendues if produites[f] != attendues[f])
+    assert differentes == []
+
+
+def test_reports_keep_their_pages(sorties):
+    pages = {}
+    for nom in PAGES:
+        info = subprocess.run(["pdfinfo", str(sorties / nom)], capture_output=True, text=True, check=True).stdout
+        pages[nom] = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    assert pages == PAGES
