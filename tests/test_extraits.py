@@ -1,4 +1,4 @@
-"""Funder extracts: the disclosure-control structure of the indicators (config/secret_statistique.yaml) on
+"""Funder extracts: the disclosure-control structure of the indicators (the dictionary's columns) on
 hand-built tables, the funders' configurations, the extract's rows, the XLSX/CSV read back, determinism, the
 manifest; and (slow) the CLI on the held-out export."""
 
@@ -18,6 +18,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from milo_pipeline.lib import dictionnaire as dico
 from milo_pipeline.lib import extraits
 from milo_pipeline.lib.periods import Periode
 from milo_pipeline.lib.suppression import MASQUE, recalculables
@@ -25,14 +26,16 @@ from milo_pipeline.lib.suppression import MASQUE, recalculables
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "milo_pipeline" / "config"
 DICTIONNAIRE = ROOT / "dbt_project" / "seeds" / "indicateurs_dictionnaire.csv"
-STRUCTURE = extraits.charger_structure(CONFIG / "secret_statistique.yaml")
+STRUCTURE = extraits.structure_du_dictionnaire()
 ANNEE = Periode(date(2024, 1, 1), date(2024, 12, 31))
 MARS, CUMUL_MARS = Periode(date(2024, 3, 1), date(2024, 3, 31)), Periode(date(2024, 1, 1), date(2024, 3, 31))
 SOURCES = extraits.Sources("Mission Locale de Besançon", (("jeunes_2025-01-15.csv", "ab" * 32),
                                                           ("evenements_2025-01-15.csv", "cd" * 32)), date(2025, 1, 15))
 
 
-def dictionnaire() -> list[dict]:
+def dictionnaire(typed: bool = False) -> list[dict]:
+    if typed:
+        return dico.lire_csv()
     with open(DICTIONNAIRE, encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
 
@@ -135,6 +138,30 @@ def test_a_value_without_declared_population_is_masked_and_reported():
     table = extraits.secretiser_indicateurs(lignes, extraits.Structure())
     assert [r["valeur"] for r in table.lignes] == [200, MASQUE, MASQUE]
     assert table.non_declares == ("acc_qpv_pct", "pacea_montant_eur")
+
+
+def test_a_row_added_to_the_dictionary_is_masked_by_the_same_rules():
+    """A new share and a new breakdown in counts, declared only by their dictionary rows."""
+    lignes_dictionnaire = [*dictionnaire(typed=True),
+                           {"indicateur": "cej_nb_qpv_pct", "ordre": 9001, "libelle": "CEJ en QPV", "unite": "pct",
+                            "population": "cej_nb_entrees"},
+                           {"indicateur": "cej_canal_nb", "ordre": 9002, "libelle": "CEJ par canal", "unite": "nb",
+                            "vocabulaire": "canal", "total": "cej_nb_entrees"}]
+    structure = extraits.structure_du_dictionnaire(lignes_dictionnaire)
+    cej = {"periode_debut": ANNEE.debut, "periode_fin": ANNEE.fin}
+    lignes = [ligne("cej_nb_entrees", None, 30), {**cej, "indicateur": "cej_nb_qpv_pct", "modalite": None,
+                                                  "valeur": 10.0, "unite": "pct"}]
+    lignes += [{**cej, "indicateur": "cej_canal_nb", "modalite": m, "valeur": v, "unite": "nb"}
+               for m, v in (("Mission Locale", 24), ("Partenaire", 3), ("Autre", 3))]
+    # 10 % of 30 is 3 youths (primary); 3 + 3 = 6 ≥ 5 given by 30 − 24: the two small channels alone
+    assert masquees(lignes, structure) == {("cej_nb_qpv_pct", None), ("cej_canal_nb", "Partenaire"),
+                                           ("cej_canal_nb", "Autre")}
+    deux_canaux = [lignes[0], {**lignes[2], "valeur": 27}, lignes[3]]
+    assert masquees(deux_canaux, structure) == {("cej_canal_nb", "Partenaire"), ("cej_canal_nb", "Mission Locale")}, \
+        "30 − 27 gives the 3 of Partenaire: a second cell masked"
+    sans_total = extraits.structure_du_dictionnaire([*lignes_dictionnaire[:-1], {**lignes_dictionnaire[-1],
+                                                                                 "total": "aucun"}])
+    assert masquees(deux_canaux, sans_total) == {("cej_canal_nb", "Partenaire")}, "`aucun`: no total to subtract from"
 
 
 def test_amounts_follow_their_youths():

@@ -18,7 +18,7 @@ from milo_pipeline.defs.quality import (
     gx_volumes,
 )
 from milo_pipeline.defs.resources import MiloSettings
-from milo_pipeline.lib import quality
+from milo_pipeline.lib import dictionnaire, quality
 
 EXPORT = "2025-01-15"
 FICHIERS = {t: f"{t}_{EXPORT}.csv" for t in ("jeunes", "evenements", "dispositifs", "situations", "allocations",
@@ -54,9 +54,10 @@ INDICATEURS = [
 ]
 
 
-def build(tmp_path, staging=None, indicateurs=None, volumes=(), lignes: int = 500) -> MiloSettings:
+def build(tmp_path, staging=None, indicateurs=None, volumes=(), lignes: int = 500,
+          nouveaux_indicateurs=()) -> MiloSettings:
     """A warehouse with what the suites read: raw._fichiers, qualite.volumes_exports, the staging views (as
-    tables) and main.indicateurs."""
+    tables), main.indicateurs and main.indicateurs_dictionnaire (the seed)."""
     path = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(path)) as con:
         con.execute("create schema raw; create schema qualite")
@@ -76,6 +77,12 @@ def build(tmp_path, staging=None, indicateurs=None, volumes=(), lignes: int = 50
                     "modalite varchar, valeur double, unite varchar)")
         con.executemany("insert into main.indicateurs values ('2024-01-01', '2024-12-31', ?, ?, ?, ?)",
                         indicateurs if indicateurs is not None else INDICATEURS)
+        # the dictionary as dbt seeds it: the shares' populations are read from it
+        con.execute("create table main.indicateurs_dictionnaire as select * from read_csv(?, header = true, "
+                    "all_varchar = true)", [str(dictionnaire.SEED)])
+        for indicateur, population in nouveaux_indicateurs:
+            con.execute("insert into main.indicateurs_dictionnaire (indicateur, ordre, libelle, unite, population) "
+                        "values (?, '9999', ?, 'pct', ?)", [indicateur, indicateur, population])
     return MiloSettings(milo_home=str(tmp_path))
 
 
@@ -160,6 +167,15 @@ def test_shares_without_a_known_headcount_are_listed(tmp_path):
     indicateurs = [*INDICATEURS, ("nouveau_taux_pct", None, 12.3, "pct")]
     result = run(gx_parts_atteignables, build(tmp_path, indicateurs=indicateurs))
     assert result.passed and result.metadata["parts_non_verifiees"].value == "nouveau_taux_pct"
+
+
+def test_a_share_added_to_the_dictionary_of_the_warehouse_is_checked_against_its_population(tmp_path):
+    """A row added to the dictionary the warehouse was built with (no other file): 50 % of 3 youths is refused."""
+    indicateurs = [*INDICATEURS, ("nouveau_taux_pct", None, 50.0, "pct")]
+    result = run(gx_parts_atteignables, build(tmp_path, indicateurs=indicateurs,
+                                              nouveaux_indicateurs=[("nouveau_taux_pct", "pa_nb_jeunes")]))
+    assert not result.passed and result.metadata["parts_non_verifiees"].value == "aucune"
+    assert "nouveau_taux_pct (ecart : 16.6667, " in result.description
 
 
 def test_implausible_age_is_a_warning(tmp_path):

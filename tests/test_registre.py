@@ -23,7 +23,7 @@ from milo_pipeline.lib.periods import Periode
 from milo_pipeline.lib.suppression import ANTERIEUR, MASQUE, Cellule, Groupe, recalculables, secretiser
 
 ROOT = Path(__file__).resolve().parents[1]
-STRUCTURE = extraits.charger_structure(ROOT / "milo_pipeline" / "config" / "secret_statistique.yaml")
+STRUCTURE = extraits.structure_du_dictionnaire()
 NOV, DEC = Periode(date(2024, 11, 1), date(2024, 11, 30)), Periode(date(2024, 12, 1), date(2024, 12, 31))
 CUMUL_NOV, ANNEE = Periode(date(2024, 1, 1), date(2024, 11, 30)), Periode(date(2024, 1, 1), date(2024, 12, 31))
 UNITES = {"cej_nb_rqth_cumul": "nb", "cej_nb_entrees_cumul": "nb", "cej_femmes_pct_cumul": "pct",

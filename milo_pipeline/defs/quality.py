@@ -15,24 +15,13 @@ from dagster._core.errors import DagsterInvalidPropertyError
 from ..lib import quality
 from ..lib.contract import load_contract
 from ..lib.ingestion import CONTRACT
-from ..lib.warehouse import read_frame
+from ..lib.warehouse import lire_dictionnaire, read_frame
 from .resources import MiloSettings
 
 INDICATEURS = dg.AssetKey("indicateurs")
 TABLES = list(load_contract(CONTRACT))
 STAGING = [dg.AssetKey(f"stg_imilo__{table}") for table in TABLES]
 REGLAGES = quality.load_settings()
-
-SOMMES_REPARTITIONS = """
-select i.periode_debut, i.periode_fin, i.indicateur, sum(i.valeur) as somme
-from main.indicateurs as i
-join main.indicateurs_dictionnaire as d using (indicateur)
-where d.somme_100
-group by all
-having count(i.valeur) > 0
-order by all
-"""
-
 
 def _run_id(context: dg.AssetCheckExecutionContext) -> str | None:
     """The run's id; None when the check is called as a plain function (tests)."""
@@ -84,7 +73,7 @@ gx_indicateurs = _bloquant(
     "indicateurs", "select * from main.indicateurs", staging=False)
 gx_repartitions = _bloquant(
     "gx_repartitions", "Suite GX `repartitions` : les parts d'une répartition somment à 100 (±0,2).",
-    "repartitions", SOMMES_REPARTITIONS, staging=False)
+    "repartitions", quality.SQL_SOMMES_100, staging=False)
 gx_cles = _bloquant(
     "gx_cles", "Suite GX `cles` (staging) : identifiants uniques et renseignés (un jeune en double est refusé).",
     "cles", quality.sql_cles(REGLAGES), staging=True)
@@ -100,9 +89,11 @@ gx_dates = _bloquant(
                 description="Suite GX `parts` : une part p d'un effectif n vaut 100·k/n pour un entier k, à "
                             "l'arrondi près (55,7 % de 3 jeunes est refusé).")
 def gx_parts_atteignables(context: dg.AssetCheckExecutionContext, milo: MiloSettings) -> dg.AssetCheckResult:
+    dictionnaire = lire_dictionnaire(milo.warehouse)
     resultat, lignes = _valider(context, milo, "gx_parts_atteignables", "Suite GX `parts` : parts atteignables",
-                                "parts", quality.sql_parts(REGLAGES))
-    non_verifiees = read_frame(milo.warehouse, quality.sql_parts_non_verifiees(REGLAGES))["indicateur"].tolist()
+                                "parts", quality.sql_parts(REGLAGES, dictionnaire))
+    non_verifiees = read_frame(milo.warehouse, quality.sql_parts_non_verifiees(REGLAGES, dictionnaire)
+                               )["indicateur"].tolist()
     return _check_result(resultat, lignes, parts_non_verifiees=", ".join(non_verifiees) or "aucune")
 
 

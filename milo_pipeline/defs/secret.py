@@ -7,7 +7,8 @@ import dagster as dg
 import duckdb
 
 from ..lib import extraits, registre, report
-from ..lib.warehouse import read_rows
+from ..lib.dictionnaire import DictionnaireInvalide
+from ..lib.warehouse import lire_dictionnaire, read_rows
 from .partitions import monthly
 from .resources import MiloSettings
 
@@ -35,14 +36,17 @@ MOTIFS = {"primaire": "masquees_primaire", "population": "masquees_population", 
 )
 def secret_statistique(context: dg.AssetExecutionContext, milo: MiloSettings) -> dg.MaterializeResult:
     lignes = read_rows(milo.warehouse, INDICATEURS_SQL)
-    structure = extraits.charger_structure(CONFIG_DIR / "secret_statistique.yaml")
+    try:
+        structure = extraits.structure_du_dictionnaire(lire_dictionnaire(milo.warehouse))
+    except DictionnaireInvalide as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
     with duckdb.connect(str(milo.warehouse)) as con:
         publiees = registre.publiees(con, dict.fromkeys((r["periode_debut"], r["periode_fin"]) for r in lignes))
         table = extraits.secretiser_indicateurs(lignes, structure, SEUIL, publiees)
         registre.ecrire_table(con, context.run_id, table)
     if table.non_declares:
-        context.log.warning("secret statistique : valeurs sans population déclarée (config/secret_statistique."
-                            f"yaml), toujours masquées : {', '.join(table.non_declares)}")
+        context.log.warning("secret statistique : valeurs sans population déclarée (colonne population du "
+                            f"dictionnaire des indicateurs), toujours masquées : {', '.join(table.non_declares)}")
     if table.figees_differentes:
         chemin = milo.run_dir(context.run_id) / "valeurs_deja_envoyees.csv"
         chemin.parent.mkdir(parents=True, exist_ok=True)

@@ -28,13 +28,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.writer.excel import ExcelWriter
 
+from . import dictionnaire
+from .dictionnaire import Indicateur, Reference
 from .formatting import fr_date, fr_periode
 from .outputs import COLONNES, format_valeur
 from .periods import Periode
 from .suppression import ECART, MASQUE, Cellule, Groupe, secretiser
 
 COLONNES_EXTRAIT = (*COLONNES[:3], "libelle", *COLONNES[3:])
-STRUCTURE = Path(__file__).resolve().parent.parent / "config" / "secret_statistique.yaml"
 NATURES_PERIODE = ("annee", "mois", "cumul_annuel")
 FORMATS = ("xlsx", "csv")
 SEUIL_DEFAUT = 5
@@ -59,56 +60,38 @@ LIMITES = ("Les écarts entre périodes qui ne s'emboîtent pas (deux mois, deux
 
 
 class ConfigurationInvalide(Exception):
-    """A funder's configuration or the disclosure-control structure cannot be used as it is."""
+    """A funder's configuration cannot be used as it is."""
 
 
 # ---------------------------------------------------------------------------------------------- structure
 
 @dataclass(frozen=True)
-class Reference:
-    """A cell of the same period: `indicateur`, `indicateur[Modalité]` or `indicateur[*]`."""
-
-    indicateur: str
-    modalite: str | None = None
-
-    @classmethod
-    def lire(cls, texte: str, fichier: str) -> Reference:
-        m = re.fullmatch(r"([a-z0-9_]+)(?:\[(.+)\])?", str(texte).strip())
-        if m is None:
-            raise ConfigurationInvalide(f"{fichier} : référence invalide « {texte} » (attendu indicateur, "
-                                        "indicateur[Modalité] ou indicateur[*])")
-        return cls(m.group(1), m.group(2))
-
-    def cle(self, periode: tuple, modalite: str | None) -> Cle:
-        """The cell it designates for a cell (or a group) of `periode` whose modality is `modalite`."""
-        return (*periode, self.indicateur, modalite if self.modalite == "*" else self.modalite)
-
-
-@dataclass(frozen=True)
 class Structure:
-    """What disclosure control knows of the indicators (config/secret_statistique.yaml)."""
+    """What disclosure control knows of the indicators: their columns population, evolution_de, total and
+    somme_de in the dictionary (`structure`)."""
 
     populations: dict[str, tuple[Reference, ...]] = field(default_factory=dict)
     evolutions: dict[str, Reference] = field(default_factory=dict)
     totaux: dict[str, Reference | None] = field(default_factory=dict)
+    """A breakdown → the cell its modalities sum to; None: no total (`aucun`). A breakdown absent: its total is
+    assumed known to the reader (prudence)."""
     sommes: dict[Reference, tuple[Reference, ...]] = field(default_factory=dict)
 
 
-def charger_structure(path: Path) -> Structure:
-    path = Path(path)
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    if inconnues := set(data) - {"populations", "evolutions", "totaux", "sommes"}:
-        raise ConfigurationInvalide(f"{path.name} : clé(s) inconnue(s) {sorted(inconnues)}")
-
-    def refs(valeur) -> tuple[Reference, ...]:
-        return tuple(Reference.lire(v, path.name) for v in (valeur if isinstance(valeur, list) else [valeur]))
-
+def structure(indicateurs: Iterable[Indicateur]) -> Structure:
+    """The structure of disclosure control from the dictionary (`dictionnaire.indicateurs`)."""
+    indicateurs = list(indicateurs)
     return Structure(
-        populations={k: refs(v) for k, v in (data.get("populations") or {}).items()},
-        evolutions={k: Reference.lire(v, path.name) for k, v in (data.get("evolutions") or {}).items()},
-        totaux={k: None if v is None else Reference.lire(v, path.name) for k, v in (data.get("totaux") or {}).items()},
-        sommes={Reference.lire(k, path.name): refs(v) for k, v in (data.get("sommes") or {}).items()},
+        populations={i.id: i.population for i in indicateurs if i.population is not None},
+        evolutions={i.id: i.evolution_de for i in indicateurs if i.evolution_de is not None},
+        totaux={i.id: (i.total or (None,))[0] for i in indicateurs if i.total is not None},
+        sommes={Reference(i.id): i.somme_de for i in indicateurs if i.somme_de},
     )
+
+
+def structure_du_dictionnaire(lignes: Iterable[Mapping] | None = None) -> Structure:
+    """The structure from the dictionary's rows (`warehouse.lire_dictionnaire`); the seed's by default."""
+    return structure(dictionnaire.indicateurs(dictionnaire.lire_csv() if lignes is None else lignes).values())
 
 
 # ------------------------------------------------------------------------------------ disclosure control
@@ -275,7 +258,7 @@ def table_publique(lignes: Iterable[Ligne], seuil: int, publiees: Iterable[Publi
                    structure: Structure | None = None) -> list[Ligne]:
     """The rows masked (`secretiser_indicateurs`) with why each is (`secret`: None when published): what the public
     report shows. The pipeline reads the same from `diffusion.table_secretisee` (`registre.lignes_secretisees`)."""
-    table = secretiser_indicateurs(lignes, structure or charger_structure(STRUCTURE), seuil, publiees)
+    table = secretiser_indicateurs(lignes, structure or structure_du_dictionnaire(), seuil, publiees)
     return [{**r, "secret": table.motifs.get(cle(r))} for r in table.lignes]
 
 

@@ -12,6 +12,7 @@ import html
 import json
 import math
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
+
+from . import dictionnaire
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,28 +46,13 @@ class Reglages:
     cles: tuple[dict, ...]
     references: tuple[dict, ...]
     tolerance_parts: float
-    effectifs: tuple[tuple[str, str, str | None], ...]  # (share, headcount, its modality: None, "*" = the same)
+    parts_exclues: tuple[str, ...]  # shares the achievable-shares suite leaves out
 
     @property
     def parametres(self) -> dict[str, Any]:
         """The `$PARAMETER`s of the suites."""
         return {"age_min": self.age_min, "age_max": self.age_max, "ecart_volumes_min": -self.ecart_volumes,
                 "ecart_volumes_max": self.ecart_volumes, "tolerance_parts": self.tolerance_parts}
-
-
-def _effectifs(path: Path, exclure: list[str]) -> tuple[tuple[str, str, str | None], ...]:
-    """The headcount of each share, from the `populations` of the disclosure-control configuration:
-    `indicateur`, `indicateur[Modalité]` or `indicateur[*]` (the share's own modality). A value computed on
-    several populations (a ratio) has no single headcount: not a share."""
-    populations = yaml.safe_load(path.read_text(encoding="utf-8"))["populations"]
-    effectifs = []
-    for part, reference in populations.items():
-        if isinstance(reference, list):
-            reference = reference[0] if len(reference) == 1 else None
-        m = re.fullmatch(r"(\w+)(?:\[(.+)\])?", reference or "")
-        if m and part not in exclure:
-            effectifs.append((part, m[1], m[2]))
-    return tuple(effectifs)
 
 
 def load_settings(path: Path = SETTINGS) -> Reglages:
@@ -87,7 +75,7 @@ def load_settings(path: Path = SETTINGS) -> Reglages:
         annees_avant_export=int(data["fenetre_dates"]["annees_avant_export"]),
         fenetre_dates=tuple(data["fenetre_dates"]["colonnes"]), cles=tuple(data["cles"]),
         references=tuple(data["references"]), tolerance_parts=float(parts["tolerance"]),
-        effectifs=_effectifs(Path(path).parent / parts["populations"], list(parts.get("exclure") or [])),
+        parts_exclues=tuple(parts.get("exclure") or ()),
     )
 
 
@@ -175,16 +163,29 @@ order by f.table_export
 """
 
 
-def _regles_parts(reglages: Reglages) -> str:
-    lignes = ", ".join(f"({_lit(p)}, {_lit(n)}, {_lit(m) if m else 'null'})" for p, n, m in reglages.effectifs)
-    return f"regles(indicateur, effectif, modalite_effectif) as (values {lignes})"
+def effectifs(reglages: Reglages, dictionnaire_lignes: Iterable[Mapping]) -> list[tuple[str, str, str | None]]:
+    """(share, its headcount, the headcount's modality: None, a modality, or "*" the share's own) from the
+    dictionary's `population` column. A value computed on several populations (a ratio) or on none (a budget) has
+    no single headcount; a share in `parts_atteignables.exclure` is left out."""
+    return [(i.id, i.population[0].indicateur, i.population[0].modalite)
+            for i in dictionnaire.indicateurs(dictionnaire_lignes).values()
+            if i.population and len(i.population) == 1 and i.id not in reglages.parts_exclues]
 
 
-def sql_parts(reglages: Reglages) -> str:
+def _regles_parts(reglages: Reglages, dictionnaire_lignes: Iterable[Mapping]) -> str:
+    lignes = [f"({_lit(p)}, {_lit(n)}, {_lit(m) if m else 'null'})"
+              for p, n, m in effectifs(reglages, dictionnaire_lignes)]
+    if not lignes:
+        return "regles(indicateur, effectif, modalite_effectif) as (select null, null, null where false)"
+    return f"regles(indicateur, effectif, modalite_effectif) as (values {', '.join(lignes)})"
+
+
+def sql_parts(reglages: Reglages, dictionnaire_lignes: Iterable[Mapping]) -> str:
     """One row per share (unit pct) with a known headcount n: the nearest whole k and how far p is from 100·k/n
-    (100 when n is 0: a share of nobody has no value)."""
+    (100 when n is 0: a share of nobody has no value). `dictionnaire_lignes`: the dictionary the warehouse was built
+    with (`warehouse.lire_dictionnaire`)."""
     return f"""
-with {_regles_parts(reglages)},
+with {_regles_parts(reglages, dictionnaire_lignes)},
 parts as (
     select p.periode_debut, p.periode_fin, p.indicateur, p.modalite, p.valeur, n.valeur as effectif
     from main.indicateurs as p
@@ -205,9 +206,22 @@ order by all
 """
 
 
-def sql_parts_non_verifiees(reglages: Reglages) -> str:
-    return (f"with {_regles_parts(reglages)} select distinct indicateur from main.indicateurs "
+def sql_parts_non_verifiees(reglages: Reglages, dictionnaire_lignes: Iterable[Mapping]) -> str:
+    """The shares (unit pct) of the table that `sql_parts` does not check."""
+    return (f"with {_regles_parts(reglages, dictionnaire_lignes)} select distinct indicateur from main.indicateurs "
             f"where unite = 'pct' and indicateur not in (select indicateur from regles) order by 1")
+
+
+# the breakdowns whose modalities sum to 100 (dictionary column somme_100): one row per period and indicator
+SQL_SOMMES_100 = """
+select i.periode_debut, i.periode_fin, i.indicateur, sum(i.valeur) as somme
+from main.indicateurs as i
+join main.indicateurs_dictionnaire as d using (indicateur)
+where d.somme_100
+group by all
+having count(i.valeur) > 0
+order by all
+"""
 
 
 # -- running a suite --------------------------------------------------------------------------------
