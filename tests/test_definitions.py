@@ -17,9 +17,10 @@ import yaml
 from milo_pipeline.definitions import defs
 from milo_pipeline.defs.resources import MiloSettings
 from milo_pipeline.defs.schedules import rafraichissement_mensuel
-from milo_pipeline.defs.sensors import TAG_LOT, lot_exports
+from milo_pipeline.defs.sensors import TAG_LOT
 from milo_pipeline.instance import prepare_dagster_home
 from milo_pipeline.lib.apercu import apercu_markdown
+from milo_pipeline.lib.depot import lot_exports
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "exports_2024"

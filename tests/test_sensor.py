@@ -6,7 +6,7 @@ next). `tests/test_backfill.py` also lets the real daemon of `dagster dev` tick 
 import os
 import shutil
 import time
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -14,7 +14,9 @@ import pytest
 
 from milo_pipeline.definitions import defs
 from milo_pipeline.defs.resources import MiloSettings
-from milo_pipeline.defs.sensors import DELAI_STABILITE, TAG_DATE, TAG_LOT, exports_deposes, lot_exports, mois_precedent
+from milo_pipeline.defs.sensors import TAG_DATE, TAG_LOT, exports_deposes
+from milo_pipeline.lib.depot import DELAI_STABILITE, lot_exports
+from milo_pipeline.lib.periods import mois_du_rafraichissement, mois_precedent
 
 FIXTURE = Path(__file__).parent / "fixtures" / "exports_2024"
 
@@ -113,3 +115,12 @@ def test_export_date_from_the_file_names_else_from_the_files(tmp_path):
                                             (date(2024, 12, 31), "2024-11-01")])
 def test_the_month_computed_is_the_month_before_the_export_date(jour, mois):
     assert mois_precedent(jour) == mois
+
+
+@pytest.mark.parametrize(("instant", "mois"), [
+    (datetime(2025, 1, 31, 23, 30, tzinfo=UTC), "2025-01-01"),  # already 1 February at 00:30 in Paris
+    (datetime(2025, 2, 5, 5, 0, tzinfo=UTC), "2025-01-01"),
+    (datetime(2024, 3, 31, 21, 59, tzinfo=UTC), "2024-02-01"),  # 23:59 in Paris (summer time)
+])
+def test_the_monthly_refresh_computes_the_month_before_in_paris(instant, mois):
+    assert mois_du_rafraichissement(instant) == mois

@@ -1,19 +1,15 @@
 """dbt: staging, intermediate and indicator marts, built in one `dbt build` per run."""
 
-
-import json
-import os
-import shutil
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from ..lib.periods import from_window, periods_to_compute
-from ..lib.warehouse import limites
-from .partitions import monthly
-from .resources import MiloSettings, dbt_project, environnement_dbt_enfant
+from ..lib.periods import periods_to_compute
+from ..lib.projet_dbt import environnement, environnement_dbt, etat_partiel
+from .partitions import monthly, periode_du_run
+from .resources import MiloSettings, dbt_project
 
 
 class MiloTranslator(DagsterDbtTranslator):
@@ -22,12 +18,6 @@ class MiloTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
         return "marts" if "marts" in fqn else "staging"
-
-
-def dbt_periodes(context: dg.AssetExecutionContext) -> list[dict[str, str]]:
-    window = context.partition_time_window
-    periode = from_window(window.start.date(), window.end.date())
-    return [p.as_var() for p in periods_to_compute(periode)]
 
 
 def prechauffer_imports() -> None:
@@ -47,25 +37,13 @@ def prechauffer_imports() -> None:
     op_tags={"db": "duckdb"},
 )
 def milo_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, milo: MiloSettings):
-    # dbt reads the warehouse path, the DuckDB limits (config/entrepot.yaml) and the periods from the environment
-    # (dbt_project/profiles.yml, int_periodes.sql): unlike --vars, none of them forces dbt to parse the whole
-    # project again (the periods make it parse int_periodes.sql only)
-    os.environ.update({"MILO_WAREHOUSE": str(milo.warehouse), "MILO_PERIODES": json.dumps(dbt_periodes(context)),
-                       **limites().environ(), **environnement_dbt_enfant()})
-    # dbt's partial parsing: the state of the previous run of this installation (its profile holds the
-    # warehouse path, so the state is kept per MILO_HOME): ≈3 s less from the second run on
-    etat = milo.home / "dbt" / "partial_parse.msgpack"
-    target = milo.cible_dbt(context.run_id)  # a killed run's is removed by the next run (resource `milo`)
-    target.mkdir(parents=True, exist_ok=True)
-    if etat.exists():
-        shutil.copyfile(etat, target / etat.name)
-    # dbt unit tests check the formulas, not the data: they run in the test suite (tests/dbt_helpers.py), not on
-    # every production run; the data tests run here and surface as asset checks
-    invocation = dbt.cli(["build", "--exclude", "resource_type:unit_test"], context=context, target_path=target)
-    try:
+    periodes = periods_to_compute(periode_du_run(context))
+    # a killed run's target folder is removed by the next run (resource `milo`)
+    with etat_partiel(milo.home, milo.cible_dbt(context.run_id)) as cible:
+        with environnement(environnement_dbt(milo.warehouse, periodes)):  # dbt starts with it; this process not
+            # dbt unit tests check the formulas, not the data: they run in the test suite (tests/dbt_helpers.py),
+            # not on every production run; the data tests run here and surface as asset checks
+            invocation = dbt.cli(["build", "--exclude", "resource_type:unit_test"], context=context,
+                                 target_path=cible)
         prechauffer_imports()
         yield from invocation.stream()
-        if (target / etat.name).exists():
-            os.replace(target / etat.name, etat)
-    finally:
-        shutil.rmtree(target, ignore_errors=True)

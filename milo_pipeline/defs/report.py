@@ -5,33 +5,31 @@ The PDF is written in the versions of config/diffusion.yaml: `interne` (the exac
 masked once for every recipient by `secret_statistique`, defs/secret.py)."""
 
 from datetime import date, datetime
-from pathlib import Path
 
 import dagster as dg
-import duckdb
-import yaml
 
-from ..lib import registre, report
+from ..lib import report
 from ..lib.apercu import apercu_markdown
+from ..lib.configuration import mission_locale
 from ..lib.errors import ExportsInvalides
-from ..lib.outputs import PublicationImpossible, indicateurs_csv, publish
-from ..lib.periods import Periode, from_window
+from ..lib.outputs import PublicationImpossible, indicateurs_csv
+from ..lib.publication import preparer_rapport_public, publier
 from ..lib.saisies import DOSSIER as DOSSIER_SAISIES
 from ..lib.saisies import lire_textes
-from ..lib.warehouse import read_rows
-from .extracts import EXTRAITS
-from .partitions import monthly
+from ..lib.warehouse import (
+    date_exports,
+    lire_dictionnaire,
+    lire_evenements_saisis,
+    lire_indicateurs,
+    lire_programmes,
+    lire_vocabulaires,
+)
+from .extraits import EXTRAITS
+from .partitions import monthly, periode_du_run
 from .resources import MiloSettings
 from .secret import DIFFUSION, SEUIL, secret_statistique
 
-CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
-INDICATEURS_SQL = "select * from main.indicateurs order by periode_debut, periode_fin, ordre, modalite_ordre, modalite"
 OUTPUT_ASSET = {"group_name": "rapport", "partitions_def": monthly, "backfill_policy": dg.BackfillPolicy.single_run()}
-
-
-def run_periode(context: dg.AssetExecutionContext) -> Periode:
-    window = context.partition_time_window
-    return from_window(window.start.date(), window.end.date())
 
 
 @dg.asset(
@@ -39,14 +37,13 @@ def run_periode(context: dg.AssetExecutionContext) -> Periode:
     description="`indicateurs.csv` : la table complète (non secrétisée) des indicateurs du run, au format du contrat.",
 )
 def indicateurs_fichier(context: dg.AssetExecutionContext, milo: MiloSettings) -> dg.MaterializeResult:
-    rows = read_rows(milo.warehouse, INDICATEURS_SQL)
+    rows = lire_indicateurs(milo.warehouse)
     path = milo.staging(context.run_id) / "indicateurs.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(indicateurs_csv(rows))
-    libelles = {r["indicateur"]: r["libelle"]
-                for r in read_rows(milo.warehouse, "select indicateur, libelle from main.indicateurs_dictionnaire")}
+    libelles = {r["indicateur"]: r["libelle"] for r in lire_dictionnaire(milo.warehouse)}
     return dg.MaterializeResult(metadata={
-        "lignes": len(rows), "periode": run_periode(context).label,
+        "lignes": len(rows), "periode": periode_du_run(context).label,
         "apercu": dg.MetadataValue.md(apercu_markdown(rows, libelles)),
     })
 
@@ -60,19 +57,16 @@ def indicateurs_fichier(context: dg.AssetExecutionContext, milo: MiloSettings) -
                 "statistique des extraits financeurs, fichier `…_public.pdf`).",
 )
 def rapport_activite(context: dg.AssetExecutionContext, milo: MiloSettings) -> dg.MaterializeResult:
-    periode = run_periode(context)
-    rows = read_rows(milo.warehouse, INDICATEURS_SQL)
-    dictionnaire = read_rows(milo.warehouse, "select * from main.indicateurs_dictionnaire order by ordre")
-    programmes = read_rows(milo.warehouse, "select * from main.programmes order by ordre")
-    vocabulaires = read_rows(milo.warehouse, "select * from main.int_vocabulaires")
-    date_export = read_rows(
-        milo.warehouse,
-        r"select max(regexp_extract(fichier, '\d{4}-\d{2}-\d{2}')) as d from raw._fichiers")[0]["d"]
+    periode = periode_du_run(context)
+    rows = lire_indicateurs(milo.warehouse)
+    dictionnaire = lire_dictionnaire(milo.warehouse)
+    programmes = lire_programmes(milo.warehouse)
+    vocabulaires = lire_vocabulaires(milo.warehouse)
     meta = {
-        "mission_locale": yaml.safe_load((CONFIG_DIR / "mission_locale.yaml").read_text(encoding="utf-8")),
+        "mission_locale": mission_locale(),
         "periode_debut": periode.debut,
         "periode_fin": periode.fin,
-        "date_exports": date.fromisoformat(date_export) if date_export else None,
+        "date_exports": date_exports(milo.warehouse),
         "genere_le": date.today(),
     }
     textes, evenements = {}, []
@@ -81,16 +75,13 @@ def rapport_activite(context: dg.AssetExecutionContext, milo: MiloSettings) -> d
             textes = lire_textes(milo.exports / DOSSIER_SAISIES)
         except ExportsInvalides as exc:
             raise dg.Failure(description=exc.texte(), allow_retries=False) from None
-        evenements = read_rows(milo.warehouse, "select * from main.stg_saisies__evenements")
+        evenements = lire_evenements_saisis(milo.warehouse)
     metadata: dict = {"periode": periode.label, "versions": ", ".join(DIFFUSION.versions)}
     for version in DIFFUSION.versions:
         if version == report.INTERNE:
             lignes = rows
         else:
-            # the public report shows the whole masked table: every cell of it enters the register on publication
-            with duckdb.connect(str(milo.warehouse)) as con:
-                lignes = registre.lignes_secretisees(con, rows)
-                registre.preparer_envoi(con, context.run_id, "rapport_public", lignes)
+            lignes = preparer_rapport_public(milo.warehouse, context.run_id, rows)
         options = {"version": version, "seuil": SEUIL}
         if periode.is_mois:
             contexte = report.build_dashboard_context(lignes, dictionnaire, programmes, meta, vocabulaires, **options)
@@ -126,18 +117,11 @@ def _avertir(context: dg.AssetExecutionContext, contexte: dict) -> None:
                 "transaction : annulée si la publication échoue.",
 )
 def publication(context: dg.AssetExecutionContext, milo: MiloSettings) -> dg.MaterializeResult:
-    with duckdb.connect(str(milo.warehouse)) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            enregistrees = registre.enregistrer(con, context.run_id, datetime.now())
-            published = publish(milo.staging(context.run_id), milo.out)
-        except PublicationImpossible as exc:
-            con.execute("ROLLBACK")
-            raise dg.Failure(description=str(exc), allow_retries=False) from None
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT")
+    try:
+        enregistrees, published = publier(milo.warehouse, context.run_id, milo.staging(context.run_id), milo.out,
+                                          datetime.now())
+    except PublicationImpossible as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
     return dg.MaterializeResult(metadata={
         "cellules_au_registre": enregistrees,
         "dossier": dg.MetadataValue.path(str(milo.out)),

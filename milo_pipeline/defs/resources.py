@@ -1,15 +1,11 @@
 """Resources: where things live (MILO_HOME, exports, outputs, warehouse) and the dbt CLI."""
 
 
-import calendar
 import contextlib
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
-from datetime import date
 from functools import cached_property
 from pathlib import Path
 
@@ -19,10 +15,8 @@ from dagster_dbt import DbtCliResource, DbtProject
 
 from ..instance import TAG_HOME, TAG_PID, marquer_runs_interrompus
 from ..lib import verrou
-from ..lib.periods import Periode, PeriodeImpossible, date_des_exports, verifier_periode
-
-ROOT = Path(__file__).resolve().parents[2]
-DBT_PROJECT_DIR = ROOT / "dbt_project"
+from ..lib.periods import PeriodeImpossible, date_des_exports, from_partition_keys, verifier_periode
+from ..lib.projet_dbt import DBT_ENFANT, dossier_projet, preparer_manifest
 
 
 def default_milo_home() -> str:
@@ -139,8 +133,7 @@ class MiloSettings(dg.ConfigurableResource):
         if not debut:
             return
         try:
-            debut, fin = date.fromisoformat(debut[:10]), date.fromisoformat(fin[:10])
-            periode = Periode(debut, fin.replace(day=calendar.monthrange(fin.year, fin.month)[1]))
+            periode = from_partition_keys(debut, fin)
             verifier_periode(periode, date_des_exports(self.exports) if self.exports.is_dir() else None)
         except PeriodeImpossible as exc:
             raise dg.Failure(description=f"Run refusé : {exc} Rien n'a été écrit.", allow_retries=False) from None
@@ -171,55 +164,16 @@ class MiloSettings(dg.ConfigurableResource):
         return restes
 
 
-DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
-# what the runs start: the same dbt, dying with the run's process (milo_pipeline/dbt_enfant.py)
-DBT_ENFANT = str(Path(__file__).resolve().parents[1] / "bin" / "dbt")
-
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-
-
-def manifest_is_stale() -> bool:
-    """Missing, or older than a file of the dbt project (a model, a seed, a test, a macro)."""
-    manifest = dbt_project.manifest_path
-    if not manifest.exists():
-        return True
-    built = manifest.stat().st_mtime
-    sources = [DBT_PROJECT_DIR / "dbt_project.yml"]
-    for folder in ("models", "seeds", "macros", "tests"):
-        sources += [p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
-    return any(p.stat().st_mtime > built for p in sources)
-
-
-def parse_dbt_project() -> None:
-    """`dbt parse` into a private folder, then the manifest moved into place (parallel sessions never read
-    half a manifest). dbt is not on PATH when the venv is not activated, hence the explicit executable."""
-    target = dbt_project.manifest_path.parent
-    with tempfile.TemporaryDirectory(dir=DBT_PROJECT_DIR, prefix=".parse-") as tmp:
-        subprocess.run([DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", str(DBT_PROJECT_DIR),
-                        "--target-path", tmp], cwd=DBT_PROJECT_DIR, check=True, stdout=subprocess.DEVNULL)
-        target.mkdir(exist_ok=True)
-        os.replace(Path(tmp) / "manifest.json", dbt_project.manifest_path)
-
-
-if manifest_is_stale():
-    parse_dbt_project()
+dbt_project = DbtProject(project_dir=dossier_projet(), profiles_dir=dossier_projet())
+preparer_manifest(Path(dbt_project.project_dir), dbt_project.manifest_path)
 
 
 class MiloDbtCliResource(DbtCliResource):
-    """The dbt CLI without two costs dagster-dbt pays before every invocation and that this project never uses
-    (measured on the 8-youth fixture: ≈5 s of the dbt step, more under load):
-
-    - `dbt --version` in a subprocess (a full dbt import) to learn the version: it is the installed dbt-core;
-    - a dbt adapter opened in the Dagster process (dbt imported, project and macros loaded), used only by
-      `fetch_row_counts()` / `fetch_column_metadata()`, which `milo_dbt` does not call."""
-
-    @cached_property
-    def _cli_version(self):
-        from importlib.metadata import version as installed
-
-        from packaging import version
-
-        return version.parse(installed("dbt-core"))
+    """The dbt CLI without the dbt adapter dagster-dbt opens in the Dagster process before every invocation (dbt
+    imported, project and macros loaded: ≈2.3 s measured here), used only by `fetch_row_counts()` /
+    `fetch_column_metadata()`, which `milo_dbt` does not call. dagster-dbt 0.29.27 has no public option for it:
+    this is the one private method overridden (tests/test_definitions.py fails if it disappears). Its other cost,
+    `dbt --version` before every invocation, is answered by milo_pipeline/bin/dbt without importing dbt."""
 
     def _initialize_dbt_core_adapter(self, args):
         return None
@@ -227,8 +181,3 @@ class MiloDbtCliResource(DbtCliResource):
 
 def dbt_resource() -> DbtCliResource:
     return MiloDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_ENFANT)
-
-
-def environnement_dbt_enfant() -> dict[str, str]:
-    """What milo_pipeline/bin/dbt needs: the run's interpreter, and the process dbt must die with."""
-    return {"MILO_PYTHON": sys.executable, "MILO_DBT_PARENT": str(os.getpid())}

@@ -9,9 +9,8 @@ import dagster as dg
 from ..lib import saisies
 from ..lib.errors import ExportsInvalides
 from ..lib.ingestion import archive
-from ..lib.periods import from_window
 from .ingestion import TABLES as TABLES_EXPORTS
-from .partitions import monthly
+from .partitions import monthly, periode_du_run
 from .resources import MiloSettings
 
 
@@ -38,11 +37,7 @@ def saisies_manuelles(context: dg.AssetExecutionContext, milo: MiloSettings):
         resultat = saisies.lire_saisies(dossier)
     except ExportsInvalides as exc:
         raise dg.Failure(description=exc.texte(), allow_retries=False) from None
-    window = context.partition_time_window
-    periode = from_window(window.start.date(), window.end.date())
-    avertissements = list(resultat.avertissements)
-    if periode.is_annee:
-        avertissements += saisies.avertissements_annee(resultat, periode.debut.year)
+    avertissements = saisies.avertissements_du_run(resultat, periode_du_run(context))
     for avertissement in avertissements:
         context.log.warning(str(avertissement))
     for relatif, sha256 in resultat.fichiers.items():  # kept as received, like the exports

@@ -1,16 +1,15 @@
-"""The monthly refresh: on the 5th at 06:00 (Europe/Paris), `tout` for the previous month, from the exports of
-the landing folder. Skipped when the set is incomplete, or when the sensor already computed that month from
-the same set (a run queued, running or successful)."""
-
-from zoneinfo import ZoneInfo
+"""The monthly refresh: on the 5th at 06:00 (Paris), `tout` for the previous month, from the exports of the landing
+folder. Skipped when the set is incomplete, or when the sensor already computed that month from the same set (a run
+queued, running or successful)."""
 
 import dagster as dg
 
+from ..lib.depot import lot_exports
+from ..lib.periods import FUSEAU, mois_du_rafraichissement
 from .jobs import tout
 from .resources import MiloSettings
-from .sensors import TAG_LOT, landing_dir, lot_exports, mois_precedent, run_request
+from .sensors import TAG_LOT, run_request
 
-PARIS = ZoneInfo("Europe/Paris")
 EN_COURS_OU_REUSSI = [
     dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
     dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.SUCCESS,
@@ -20,14 +19,14 @@ EN_COURS_OU_REUSSI = [
 @dg.schedule(
     job=tout,
     cron_schedule="0 6 5 * *",
-    execution_timezone="Europe/Paris",
+    execution_timezone=FUSEAU,
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Rafraîchissement mensuel : le 5 du mois à 6 h (heure de Paris), la chaîne complète pour le mois "
                 "précédent, à partir des exports du dossier MILO_HOME/landing.",
 )
 def rafraichissement_mensuel(context: dg.ScheduleEvaluationContext, milo: MiloSettings):
-    mois = mois_precedent(context.scheduled_execution_time.astimezone(PARIS).date())
-    lot = lot_exports(landing_dir(milo))
+    mois = mois_du_rafraichissement(context.scheduled_execution_time)
+    lot = lot_exports(milo.exports)
     if isinstance(lot, str):
         return dg.SkipReason(f"Mois {mois[:7]} non calculé. {lot}")
     deja = context.instance.get_run_records(

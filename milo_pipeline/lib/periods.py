@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -71,6 +72,27 @@ def partition_keys(periode: Periode) -> tuple[str, str]:
     """First and last monthly partition keys (YYYY-MM-01) covering the period."""
     last = periode.fin.replace(day=1)
     return periode.debut.replace(day=1).isoformat(), last.isoformat()
+
+
+def from_partition_keys(premiere: str, derniere: str) -> Periode:
+    """The period of a range of monthly partition keys (`2024-01-01`…`2024-12-01` → the year 2024); ValueError if
+    a key is not a date."""
+    debut, fin = date.fromisoformat(premiere[:10]), date.fromisoformat(derniere[:10])
+    return Periode(debut, fin.replace(day=calendar.monthrange(fin.year, fin.month)[1]))
+
+
+FUSEAU = "Europe/Paris"
+"""The time zone of the monthly partitions and of the monthly refresh."""
+
+
+def mois_precedent(jour: date) -> str:
+    """The monthly partition key of the month before `jour`."""
+    return (jour.replace(day=1) - timedelta(days=1)).replace(day=1).isoformat()
+
+
+def mois_du_rafraichissement(instant: datetime) -> str:
+    """The month the monthly refresh computes at `instant` (an aware datetime): the month before, in Paris."""
+    return mois_precedent(instant.astimezone(ZoneInfo(FUSEAU)).date())
 
 
 class PeriodeImpossible(ValueError):

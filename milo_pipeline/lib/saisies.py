@@ -34,6 +34,7 @@ import yaml
 
 from .errors import ExportsInvalides, Probleme
 from .fichiers import FichierRefuse, lire_fichier_ordinaire, refus
+from .periods import Periode
 
 DOSSIER = "saisies"
 FICHIERS = ("effectifs.yaml", "budget.yaml", "satisfaction.yaml", "evenements.yaml")
@@ -589,6 +590,13 @@ def avertissements_annee(saisies: Saisies, annee: int) -> list[Probleme]:
     return [ProblemeSaisie(fichier, f"saisie de l'année {a} : ne figure pas dans les indicateurs de {annee}",
                            colonne="annee", valeur=str(a))
             for fichier, a in saisies.annees.items() if a != annee]
+
+
+def avertissements_du_run(saisies: Saisies, periode: Periode) -> list[Probleme]:
+    """What a run says of its manual inputs: the warnings of their reading, and for a year, the files describing
+    another year."""
+    autre_annee = avertissements_annee(saisies, periode.debut.year) if periode.is_annee else []
+    return [*saisies.avertissements, *autre_annee]
 
 
 def ecrire_saisies(saisies: Saisies, warehouse: Path) -> dict[str, int]:
