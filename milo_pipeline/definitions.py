@@ -19,7 +19,7 @@ if not milo_home_protege():
 import dagster as dg
 
 from .defs.dbt import milo_dbt
-from .defs.extracts import EXTRAITS
+from .defs.extraits import EXTRAITS
 from .defs.ingestion import exports_imilo
 from .defs.jobs import JOBS
 from .defs.quality import CHECKS as QUALITE

@@ -369,20 +369,21 @@ def test_manifest_lists_every_file_with_its_sha256_and_only_its_time_differs(ext
 def test_one_asset_per_funder_and_publication_waits_for_them():
     import dagster as dg
 
-    from milo_pipeline.defs import extracts, report, secret
+    from milo_pipeline.defs import extraits as defs_extraits
+    from milo_pipeline.defs import report, secret
     from milo_pipeline.defs.partitions import monthly
 
-    assert [a.key.to_user_string() for a in extracts.EXTRAITS] == [
+    assert [a.key.to_user_string() for a in defs_extraits.EXTRAITS] == [
         f"extraits/{f.code}" for f in extraits.charger_financeurs(CONFIG / "financeurs")]
     masquage = secret.secret_statistique
     assert masquage.asset_deps[masquage.key] == {dg.AssetKey("indicateurs")}, "the table is masked once, checked"
     assert masquage.key in report.rapport_activite.asset_deps[report.rapport_activite.key], "the public report too"
-    for asset in [masquage, *extracts.EXTRAITS]:
+    for asset in [masquage, *defs_extraits.EXTRAITS]:
         assert asset.group_names_by_key[asset.key] == "extraits"
         assert asset.partitions_def == monthly and asset.backfill_policy == dg.BackfillPolicy.single_run()
-    for asset in extracts.EXTRAITS:
+    for asset in defs_extraits.EXTRAITS:
         assert asset.asset_deps[asset.key] == {masquage.key}
-    assert {a.key for a in extracts.EXTRAITS} <= report.publication.asset_deps[report.publication.key]
+    assert {a.key for a in defs_extraits.EXTRAITS} <= report.publication.asset_deps[report.publication.key]
     assert secret.SEUIL == 5, "the largest k of the five funders and the public report"
 
 

@@ -70,7 +70,7 @@ def _bloquant(nom: str, titre: str, suite: str, sql: str, staging: bool):
 
 gx_indicateurs = _bloquant(
     "gx_indicateurs", "Suite GX `indicateurs` : parts entre 0 et 100, effectifs et montants ≥ 0, unicité.",
-    "indicateurs", "select * from main.indicateurs", staging=False)
+    "indicateurs", quality.SQL_INDICATEURS, staging=False)
 gx_repartitions = _bloquant(
     "gx_repartitions", "Suite GX `repartitions` : les parts d'une répartition somment à 100 (±0,2).",
     "repartitions", quality.SQL_SOMMES_100, staging=False)

@@ -32,10 +32,14 @@ from . import dictionnaire
 from .dictionnaire import Indicateur, Reference
 from .formatting import fr_date, fr_periode
 from .outputs import COLONNES, format_valeur
-from .periods import Periode
+from .periods import Periode, periods_to_compute
 from .suppression import ECART, MASQUE, Cellule, Groupe, secretiser
+from .warehouse import date_exports, fichiers_exports
 
 COLONNES_EXTRAIT = (*COLONNES[:3], "libelle", *COLONNES[3:])
+CONFIG = Path(__file__).resolve().parent.parent / "config"
+FINANCEURS = CONFIG / "financeurs"
+MISSION_LOCALE = CONFIG / "mission_locale.yaml"
 NATURES_PERIODE = ("annee", "mois", "cumul_annuel")
 FORMATS = ("xlsx", "csv")
 SEUIL_DEFAUT = 5
@@ -262,6 +266,20 @@ def table_publique(lignes: Iterable[Ligne], seuil: int, publiees: Iterable[Publi
     return [{**r, "secret": table.motifs.get(cle(r))} for r in table.lignes]
 
 
+METADONNEES_MOTIFS = {"primaire": "masquees_primaire", "population": "masquees_population",
+                      "secondaire": "masquees_secondaire", "écart": "masquees_ecart_entre_periodes",
+                      "déjà masqué": "masquees_deja_envoyees_masquees"}
+
+
+def bilan(lignes: Iterable[Ligne], table: Secretisation, publiees: Iterable[Publiee], seuil: int) -> dict[str, int]:
+    """What the masking of `lignes` did, in numbers (the metadata of the asset `secret_statistique`): masked cells
+    by motif, cells of the table already sent, and those whose value sent differs from this run's."""
+    deja = {p.cle for p in publiees} & {cle(r) for r in lignes}
+    return {"seuil": seuil, "cellules": len(table.lignes),
+            **{nom: sum(m == motif for m in table.motifs.values()) for motif, nom in METADONNEES_MOTIFS.items()},
+            "cellules_deja_envoyees": len(deja), "deja_envoyees_differentes": len(table.figees_differentes)}
+
+
 def valeurs_conservees_csv(lignes: Iterable[Ligne], table: Secretisation) -> bytes:
     """The cells already sent whose value computed now differs (`table.figees_differentes`): the value sent (kept)
     beside the value of this run, for the data team (README, « Corriger un chiffre déjà envoyé »)."""
@@ -348,7 +366,7 @@ def seuil_commun(financeurs: Iterable[Financeur], seuil_public: int | None = Non
     return max([f.seuil for f in financeurs] + ([seuil_public] if seuil_public else []), default=SEUIL_DEFAUT)
 
 
-def charger_financeurs(dossier: Path) -> list[Financeur]:
+def charger_financeurs(dossier: Path = FINANCEURS) -> list[Financeur]:
     return [lire_financeur(p) for p in sorted(Path(dossier).glob("*.yaml"))]
 
 
@@ -369,6 +387,13 @@ def natures(p: Periode) -> set[str]:
         return {"annee"}
     cumul = p.debut == date(p.fin.year, 1, 1) and Periode(p.fin.replace(day=1), p.fin).is_mois
     return ({"mois"} if p.is_mois else set()) | ({"cumul_annuel"} if cumul else set())
+
+
+def sans_periode(financeur: Financeur, periode: Periode) -> str | None:
+    """Why a run of `periode` gives this funder nothing (none of its periods' natures is computed), else None."""
+    if any(natures(p) & set(financeur.periodes) for p in periods_to_compute(periode)):
+        return None
+    return f"aucune période {list(financeur.periodes)} dans l'exécution {periode.label}"
 
 
 @dataclass(frozen=True)
@@ -430,6 +455,13 @@ class Sources:
     exports: tuple[tuple[str, str], ...]
     """(file name, SHA-256) of each source export."""
     date_exports: date | None = None
+
+
+def lire_sources(warehouse: Path, mission_locale: Path = MISSION_LOCALE) -> Sources:
+    """The extracts' sources: the Mission Locale's name (config/mission_locale.yaml), the export files loaded in
+    the warehouse and their date."""
+    nom = yaml.safe_load(Path(mission_locale).read_text(encoding="utf-8"))["nom"]
+    return Sources(mission_locale=nom, exports=fichiers_exports(warehouse), date_exports=date_exports(warehouse))
 
 
 DEBUTS_FORMULE = ("=", "+", "-", "@", "\t", "\r")
@@ -596,3 +628,14 @@ def manifeste(extrait: Extrait, sources: Sources, fichiers: Mapping[str, bytes],
         "fichiers": [{"fichier": nom, "sha256": sha256(data), "octets": len(data)} for nom, data in fichiers.items()],
     }
     return (json.dumps(contenu, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def ecrire_extrait(extrait: Extrait, sources: Sources, dossier: Path, genere_le: datetime,
+                   avertissements: Iterable[str] = ()) -> dict[str, bytes]:
+    """Write the extract's files and its manifest into `dossier` (the run's staging folder); file name → content."""
+    fichiers = fichiers_extrait(extrait, sources)
+    fichiers["manifest.json"] = manifeste(extrait, sources, fichiers, genere_le, avertissements)
+    dossier.mkdir(parents=True, exist_ok=True)
+    for nom, data in fichiers.items():
+        (dossier / nom).write_bytes(data)
+    return fichiers

@@ -212,6 +212,8 @@ def sql_parts_non_verifiees(reglages: Reglages, dictionnaire_lignes: Iterable[Ma
             f"where unite = 'pct' and indicateur not in (select indicateur from regles) order by 1")
 
 
+SQL_INDICATEURS = "select * from main.indicateurs"
+
 # the breakdowns whose modalities sum to 100 (dictionary column somme_100): one row per period and indicator
 SQL_SOMMES_100 = """
 select i.periode_debut, i.periode_fin, i.indicateur, sum(i.valeur) as somme

@@ -13,11 +13,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 
-from .extraits import Publiee, Secretisation, cle
+from .extraits import (
+    Extrait,
+    Financeur,
+    Publiee,
+    Secretisation,
+    cle,
+    construire_extrait,
+    secretiser_indicateurs,
+    structure_du_dictionnaire,
+    verifier_indicateurs,
+)
+from .periods import Periode
 from .suppression import MASQUE
+from .warehouse import lire_dictionnaire, lire_indicateurs
 
 COLONNES_CELLULE = ("periode_debut DATE, periode_fin DATE, indicateur VARCHAR, modalite VARCHAR, valeur DOUBLE, "
                     "masque BOOLEAN, effectif BIGINT")
@@ -124,3 +137,28 @@ def enregistrer(con: duckdb.DuckDBPyConnection, run_id: str, publie_le: datetime
                    from diffusion.envois where run_id = ?""", [publie_le, run_id])
     con.execute("DELETE FROM diffusion.envois WHERE run_id = ?", [run_id])
     return n
+
+
+def secretiser_run(warehouse: Path, run_id: str, seuil: int) -> tuple[list[dict], Secretisation, list[Publiee]]:
+    """Mask the run's indicator table once for every recipient, with the structure of the dictionary the warehouse
+    was built with, against the cells sent before; write it as `diffusion.table_secretisee`. Returns the table's
+    rows, the masked table and the cells sent before."""
+    lignes = lire_indicateurs(warehouse)
+    structure = structure_du_dictionnaire(lire_dictionnaire(warehouse))
+    with duckdb.connect(str(warehouse)) as con:
+        envoyees = publiees(con, dict.fromkeys((r["periode_debut"], r["periode_fin"]) for r in lignes))
+        table = secretiser_indicateurs(lignes, structure, seuil, envoyees)
+        ecrire_table(con, run_id, table)
+    return lignes, table, envoyees
+
+
+def extrait_du_run(warehouse: Path, run_id: str, financeur: Financeur, periode: Periode, seuil: int) -> Extrait:
+    """A funder's selection of the run's masked table, its cells recorded as about to be sent (`envois`). An id
+    of the funder's file unknown to the dictionary raises `ConfigurationInvalide`."""
+    dictionnaire = lire_dictionnaire(warehouse)
+    verifier_indicateurs(financeur, (d["indicateur"] for d in dictionnaire))
+    with duckdb.connect(str(warehouse)) as con:
+        table = lire_table(con, {d["indicateur"]: d["unite"] for d in dictionnaire})
+        extrait = construire_extrait(table, dictionnaire, financeur, periode, seuil)
+        preparer_envoi(con, run_id, financeur.code, extrait.lignes)
+    return extrait

@@ -5,17 +5,12 @@ and published with the other outputs by `publication`, so only when every blocki
 from datetime import datetime
 
 import dagster as dg
-import duckdb
-import yaml
 
 from ..lib import extraits, registre
-from ..lib.periods import from_window, periods_to_compute
-from ..lib.warehouse import read_rows
+from ..lib.periods import from_window
 from .partitions import monthly
 from .resources import MiloSettings
-from .secret import CONFIG_DIR, FINANCEURS, SEUIL, secret_statistique
-
-DATE_EXPORTS_SQL = r"select max(regexp_extract(fichier, '\d{4}-\d{2}-\d{2}')) as d from raw._fichiers"
+from .secret import FINANCEURS, SEUIL, secret_statistique
 
 
 def avertissements_qualite(context: dg.AssetExecutionContext) -> list[str]:
@@ -36,33 +31,16 @@ def extrait_asset(financeur: extraits.Financeur) -> dg.AssetsDefinition:
     def _extrait(context: dg.AssetExecutionContext, milo: MiloSettings) -> dg.MaterializeResult:
         window = context.partition_time_window
         periode = from_window(window.start.date(), window.end.date())
-        dictionnaire = read_rows(milo.warehouse, "select * from main.indicateurs_dictionnaire order by ordre")
+        if (note := extraits.sans_periode(financeur, periode)) is not None:
+            return dg.MaterializeResult(metadata={"lignes": 0, "note": note})
         try:
-            extraits.verifier_indicateurs(financeur, (d["indicateur"] for d in dictionnaire))
+            extrait = registre.extrait_du_run(milo.warehouse, context.run_id, financeur, periode, SEUIL)
         except extraits.ConfigurationInvalide as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from None
-        if not any(extraits.natures(p) & set(financeur.periodes) for p in periods_to_compute(periode)):
-            return dg.MaterializeResult(metadata={"lignes": 0, "note": f"aucune période {list(financeur.periodes)} "
-                                                                      f"dans l'exécution {periode.label}"})
-        unites = {d["indicateur"]: d["unite"] for d in dictionnaire}
-        with duckdb.connect(str(milo.warehouse)) as con:
-            table = registre.lire_table(con, unites)
-            extrait = extraits.construire_extrait(table, dictionnaire, financeur, periode, SEUIL)
-            registre.preparer_envoi(con, context.run_id, financeur.code, extrait.lignes)
-        date_exports = read_rows(milo.warehouse, DATE_EXPORTS_SQL)[0]["d"]
-        sources = extraits.Sources(
-            mission_locale=yaml.safe_load((CONFIG_DIR / "mission_locale.yaml").read_text(encoding="utf-8"))["nom"],
-            exports=tuple((r["fichier"], r["sha256"]) for r in read_rows(
-                milo.warehouse, "select fichier, sha256 from raw._fichiers order by fichier")),
-            date_exports=datetime.strptime(date_exports, "%Y-%m-%d").date() if date_exports else None,
-        )
-        fichiers = extraits.fichiers_extrait(extrait, sources)
-        fichiers["manifest.json"] = extraits.manifeste(
-            extrait, sources, fichiers, datetime.now().astimezone(), avertissements_qualite(context))
-        dossier = milo.staging(context.run_id) / "extraits" / financeur.code / periode.label
-        dossier.mkdir(parents=True, exist_ok=True)
-        for nom, data in fichiers.items():
-            (dossier / nom).write_bytes(data)
+        fichiers = extraits.ecrire_extrait(
+            extrait, extraits.lire_sources(milo.warehouse),
+            milo.staging(context.run_id) / "extraits" / financeur.code / periode.label,
+            datetime.now().astimezone(), avertissements_qualite(context))
         for indicateur in extrait.absents:
             context.log.warning(f"{financeur.fichier} : {indicateur} n'est pas produit par cette exécution : sauté")
         return dg.MaterializeResult(metadata={
