@@ -2,10 +2,15 @@
 asset keys, groups, jobs, schedules and sensors (a rename is a visible diff here), the monthly schedule,
 the instance configuration (one run at a time) and the indicator preview shown in the UI."""
 
+import ast
+import importlib.metadata
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,6 +26,8 @@ from milo_pipeline.defs.sensors import TAG_LOT
 from milo_pipeline.instance import prepare_dagster_home
 from milo_pipeline.lib.apercu import apercu_markdown
 from milo_pipeline.lib.depot import lot_exports
+from milo_pipeline.lib.periods import Periode
+from milo_pipeline.lib.projet_dbt import environnement, environnement_dbt
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "exports_2024"
@@ -185,3 +192,91 @@ def test_indicator_preview_is_a_markdown_table_of_headline_indicators():
     assert lignes[2] == "| Jeunes reçus / premier accueil | 3 | 1\u202f250 |"
     assert lignes[3] == "| pacea_montant_moyen |  | 326,38\u202f€ |"
     assert len(lignes) == 4
+
+
+DEFS = ROOT / "milo_pipeline" / "defs"
+SQL = re.compile(r"\bselect\b[\s\S]*\bfrom\b|\bfrom\s+(main|raw|diffusion)\.|\b(insert\s+into|delete\s+from|begin\s+"
+                 r"transaction|create\s+(temp\s+)?table|rollback|commit)\b", re.IGNORECASE)
+
+
+def _textes(arbre: ast.AST):
+    for noeud in ast.walk(arbre):
+        if isinstance(noeud, ast.Constant) and isinstance(noeud.value, str):
+            yield noeud.lineno, noeud.value
+
+
+def _mutations_environnement(arbre: ast.AST):
+    """`os.environ[...] = …`, `del os.environ[...]`, `os.environ.update(…)` and the like, `os.putenv(…)`."""
+    def environ(n):
+        return isinstance(n, ast.Attribute) and n.attr == "environ"
+    for noeud in ast.walk(arbre):
+        cibles = (noeud.targets if isinstance(noeud, ast.Assign | ast.Delete)
+                  else [noeud.target] if isinstance(noeud, ast.AugAssign) else [])
+        if any(isinstance(c, ast.Subscript) and environ(c.value) for c in cibles):
+            yield noeud.lineno
+        if isinstance(noeud, ast.Call) and isinstance(noeud.func, ast.Attribute) and (
+                (environ(noeud.func.value) and noeud.func.attr in ("update", "setdefault", "pop", "popitem", "clear"))
+                or noeud.func.attr in ("putenv", "unsetenv")):
+            yield noeud.lineno
+
+
+def test_defs_hold_no_sql_and_never_change_the_environment():
+    """defs/ declares assets, checks, jobs, schedules and sensors over lib/: its SQL lives in lib/ (lib/warehouse.py
+    reads the built warehouse) and dbt's environment is set by lib/projet_dbt.py for dbt's start only."""
+    sql, environnement = [], []
+    for module in sorted(DEFS.glob("*.py")):
+        arbre = ast.parse(module.read_text(encoding="utf-8"))
+        sql += [f"{module.name}:{ligne} {texte[:60]!r}" for ligne, texte in _textes(arbre) if SQL.search(texte)]
+        environnement += [f"{module.name}:{ligne}" for ligne in _mutations_environnement(arbre)]
+    assert sql == [] and environnement == []
+
+
+def test_the_scan_finds_sql_and_environment_changes():
+    arbre = ast.parse('import os\nos.environ["A"] = "1"\nos.environ.update(B="2")\n'
+                      'def f():\n    return "select * from main.indicateurs"\nQ = "delete from raw.x"\n')
+    trouves = sorted(t for _, t in _textes(arbre) if SQL.search(t))
+    assert trouves == ["delete from raw.x", "select * from main.indicateurs"]
+    assert sorted(_mutations_environnement(arbre)) == [2, 3]
+    assert not SQL.search("Toute la chaîne : sélection des indicateurs, rapport")
+
+
+def test_loading_the_code_location_changes_no_environment_variable():
+    code = ("import json, os; avant = dict(os.environ); import milo_pipeline.definitions; "
+            "print(json.dumps({k: v for k, v in os.environ.items() if avant.get(k) != v}))")
+    sortie = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            env={k: v for k, v in os.environ.items() if k != "MILO_DBT_PROJECT"})
+    assert sortie.returncode == 0, sortie.stderr
+    assert json.loads(sortie.stdout.splitlines()[-1]) == {}
+
+
+def test_the_environment_of_dbt_is_set_for_its_start_only(monkeypatch, tmp_path):
+    monkeypatch.setenv("MILO_WAREHOUSE", "/avant/warehouse.duckdb")
+    monkeypatch.delenv("MILO_PERIODES", raising=False)
+    variables = environnement_dbt(tmp_path / "w.duckdb", [Periode(date(2024, 3, 1), date(2024, 3, 31))])
+    assert variables["MILO_WAREHOUSE"] == str(tmp_path / "w.duckdb")
+    assert json.loads(variables["MILO_PERIODES"]) == [{"debut": "2024-03-01", "fin": "2024-03-31"}]
+    assert variables["MILO_PYTHON"] == sys.executable and variables["MILO_DBT_PARENT"] == str(os.getpid())
+    with environnement(variables):
+        vu = subprocess.run([sys.executable, "-c", "import os; print(os.environ['MILO_PERIODES'])"],
+                            capture_output=True, text=True).stdout.strip()
+    assert json.loads(vu) == [{"debut": "2024-03-01", "fin": "2024-03-31"}]
+    assert os.environ["MILO_WAREHOUSE"] == "/avant/warehouse.duckdb" and "MILO_PERIODES" not in os.environ
+
+
+def test_the_one_private_override_of_dagster_dbt_still_exists_and_dbt_version_is_answered_fast():
+    """MiloDbtCliResource overrides one private method (no public option in dagster-dbt 0.29.27): an upgrade that
+    renames it must be seen. `dbt --version`, which dagster-dbt asks before every invocation, is answered by
+    milo_pipeline/bin/dbt without importing dbt, with the version of the installed dbt-core."""
+    from dagster_dbt import DbtCliResource
+
+    from milo_pipeline.defs.resources import MiloDbtCliResource
+    from milo_pipeline.lib.projet_dbt import DBT_ENFANT
+
+    prives = {n for n in vars(MiloDbtCliResource) if n.startswith("_") and not n.startswith("__")}
+    assert prives <= {"_initialize_dbt_core_adapter", "_abc_impl"} and callable(
+        DbtCliResource._initialize_dbt_core_adapter)
+    env = {**os.environ, "MILO_PYTHON": sys.executable, "MILO_DBT_PARENT": str(os.getpid())}
+    debut = time.monotonic()
+    sortie = subprocess.run([DBT_ENFANT, "--version"], env=env, capture_output=True, text=True, timeout=60)
+    assert sortie.returncode == 0 and time.monotonic() - debut < 1.5
+    assert re.search(r"\d+\.\d+\.\d+", sortie.stdout).group(0) == importlib.metadata.version("dbt-core")
