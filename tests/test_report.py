@@ -3,9 +3,11 @@ placeholders for what is missing, new dictionary ids shown without template chan
 formatting; and one small PDF."""
 
 import csv
+import re
 import shutil
 import subprocess
 from datetime import date
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from milo_pipeline.lib.report import (
     render_html,
     render_pdf,
 )
+from milo_pipeline.lib.suppression import MASQUE, PRIMAIRE, SECONDAIRE
 
 SEEDS = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
 D2024, F2024 = date(2024, 1, 1), date(2024, 12, 31)
@@ -342,3 +345,55 @@ def test_programmes_without_a_name_are_listed_unclassified(rows, meta):
     context = build_report_context(rows, [], _seed("programmes.csv"), meta)
     lignes = _blocs(_section(context, "dispositifs"), "tableau_dispositifs")[0]["lignes"]
     assert (lignes[-2]["echelon"], lignes[-2]["libelle"]) == ("Non classé", "(dispositif non renseigné)")
+
+
+def _texte_section(html: str, section_id: str) -> str:
+    """The text of one section of the rendered HTML, tags removed, white space (also U+00A0, U+202F) collapsed."""
+    debut = html.index(f'id="{section_id}"')
+    fin = html.index("</section>", debut)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html[html.index(">", debut) + 1:fin])).split())
+
+
+def test_autres_indicateurs_show_every_id_not_laid_out_with_its_label_and_values(meta):
+    """A new id of an existing section closes that section; ids of a new section, or outside the dictionary, close
+    the report in « Autres indicateurs »; the public version masks them like any other cell."""
+    dictionnaire = [
+        {"indicateur": "acc_nb_jeunes", "ordre": "200", "section": "accompagnes", "libelle": "Jeunes accompagnés",
+         "unite": "nb", "vocabulaire": "", "definition": "Jeunes en contact."},
+        {"indicateur": "acc_nb_ateliers", "ordre": "299", "section": "accompagnes", "libelle": "Ateliers collectifs",
+         "unite": "nb", "vocabulaire": "", "definition": "Ateliers tenus."},
+        {"indicateur": "sport_nb_seances", "ordre": "9900", "section": "sport", "libelle": "Séances de sport",
+         "unite": "nb", "vocabulaire": "", "definition": "Séances encadrées."},
+        {"indicateur": "sport_discipline_nb", "ordre": "9910", "section": "sport", "libelle": "Jeunes par discipline",
+         "unite": "nb", "vocabulaire": "", "definition": "Jeunes inscrits, par discipline."},
+    ]
+    interne = [_row("acc_nb_jeunes", 40.0, "nb"), _row("acc_nb_ateliers", 2.0, "nb"),
+               _row("sport_nb_seances", 42.0, "nb"), _row("sport_discipline_nb", 3.0, "nb", "Football"),
+               _row("sport_discipline_nb", 9.0, "nb", "Natation"), _row("hors_dictionnaire_nb", 7.0, "nb")]
+    masques = {("acc_nb_ateliers", None): PRIMAIRE, ("sport_discipline_nb", "Football"): PRIMAIRE,
+               ("sport_discipline_nb", "Natation"): SECONDAIRE}
+    publique = [{**r, "valeur": MASQUE, "secret": masques[(r["indicateur"], r["modalite"])]}
+                if (r["indicateur"], r["modalite"]) in masques else {**r, "secret": None} for r in interne]
+
+    contexte = build_report_context(interne, dictionnaire, [], meta)
+    assert [s["id"] for s in contexte["sections"]][-1] == "autres-indicateurs"
+    assert contexte["indicateurs_non_montres"] == []
+    html = render_html(contexte)
+    assert _texte_section(html, "accompagnes").startswith(
+        "Jeunes accompagnés Jeunes en contact. 40 jeunes Autres indicateurs 2 Ateliers collectifs Sources :")
+    assert _texte_section(html, "autres-indicateurs") == (
+        "Autres indicateurs Les indicateurs qu'aucune section de ce rapport ne présente encore, sous leur libellé du "
+        "dictionnaire des indicateurs. Autres indicateurs 42 Séances de sport 7 "
+        "hors_dictionnaire_nb Jeunes par discipline Jeunes par discipline Football 3 Natation 9 Jeunes inscrits, par "
+        "discipline. Sources : exports i-milo du 15 janvier 2025, année 2024.")
+
+    html = render_html(build_report_context(publique, dictionnaire, [], meta, version="publique", seuil=5))
+    assert _texte_section(html, "accompagnes").startswith(
+        "Jeunes accompagnés Jeunes en contact. 40 jeunes Autres indicateurs < 5 Ateliers collectifs < 5 : effectif "
+        "de 1 à 4, masqué (secret statistique). Sources :")
+    assert _texte_section(html, "autres-indicateurs") == (
+        "Autres indicateurs Les indicateurs qu'aucune section de ce rapport ne présente encore, sous leur libellé du "
+        "dictionnaire des indicateurs. Autres indicateurs 42 Séances de sport 7 "
+        "hors_dictionnaire_nb Jeunes par discipline Jeunes par discipline Football < 5 Natation s Jeunes inscrits, "
+        "par discipline. < 5 : effectif de 1 à 4, masqué (secret statistique). s : secret statistique (valeur "
+        "masquée). Sources : exports i-milo du 15 janvier 2025, année 2024.")
