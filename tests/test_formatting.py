@@ -5,8 +5,10 @@ import pytest
 from milo_pipeline.lib.formatting import (
     Masque,
     fr_date,
+    fr_date_courte,
     fr_eur,
     fr_evolution,
+    fr_jours,
     fr_nombre,
     fr_pct,
     fr_periode,
@@ -46,6 +48,23 @@ def test_fr_pct_rounds_half_away_from_zero(valeur, attendu):
     assert fr_pct(valeur) == attendu
 
 
+def test_babel_rounding_and_spaces_are_ours():
+    """Babel rounds half to even and puts U+00A0 before « % » in fr_FR: the report keeps half away from zero and
+    U+202F (these values differ between the two)."""
+    assert fr_nombre(1571) == "1\u202f571"
+    assert fr_pct(51.25) == "51,3\u202f%"  # Babel alone: "51,2"
+    assert fr_nombre(2.5) == "3" and fr_nombre(0.5) == "1"  # Babel alone: "2", "0"
+    assert fr_eur(1571) == "1\u202f571\u202f€"
+    assert fr_nombre(1234567.5, 1) == "1\u202f234\u202f567,5"
+
+
+def test_fr_date_courte_and_jours():
+    assert fr_date_courte(date(2024, 1, 26)) == "26/01/2024"
+    assert fr_jours(date(2024, 4, 22), date(2024, 4, 26)) == "22/04 – 26/04/2024"
+    assert fr_jours(date(2024, 12, 30), date(2025, 1, 2)) == "30/12/2024 – 02/01/2025"
+    assert fr_jours(date(2024, 3, 26), date(2024, 3, 26)) == "26/03/2024"
+
+
 def test_fr_eur():
     assert fr_eur(110406) == f"110{NNBSP}406{NNBSP}€"
     assert fr_eur(509.004) == f"509{NNBSP}€"
@@ -81,6 +100,7 @@ def test_fr_valeur_by_unit():
 
 
 def test_fr_date():
+    assert fr_date(date(2026, 12, 3)) == "3 décembre 2026"
     assert fr_date(date(2024, 12, 31)) == "31 décembre 2024"
     assert fr_date(date(2025, 1, 1)) == "1er janvier 2025"
     assert fr_date(date(2024, 8, 15)) == "15 août 2024"

@@ -1,12 +1,16 @@
-"""French typography for numbers, amounts, percentages, dates and periods.
+"""French typography for numbers, amounts, percentages, dates and periods, through Babel (locale fr_FR).
 
-Pure functions used by the report (as Jinja2 filters) and by the charts. Common rules:
-- thousands separator U+202F (narrow no-break space), decimal comma;
-- rounding half away from zero, computed on the value's decimal representation with
-  `Decimal` (51.25 → "51,3", 0.05 → "0,1"): no binary floating-point artefacts;
+Pure functions used by the report (as Jinja2 filters), the charts, the extracts and the Dagster previews. Rules:
+- thousands separator U+202F (narrow no-break space: fr_FR's group symbol in Babel), decimal comma;
+- « % » and « € » follow the number after U+202F. Babel's fr_FR patterns put U+00A0 there ("51,3\u00a0%",
+  "110\u202f406,00\u00a0€"); we keep U+202F, the French typographic rule the report has always used, by
+  writing the number with Babel and the sign ourselves (`fr_pct`, `fr_eur`);
+- rounding half away from zero, computed on the value's decimal representation with `Decimal`
+  (51.25 → "51,3", 0.05 → "0,1"), before Babel formats (Babel rounds half to even: 51.25 → "51,2");
 - a missing value (None or NaN) → "–" (en dash);
-- negative numbers start with "-" (hyphen-minus); a value that rounds to zero never
+- negative numbers start with "-" (hyphen-minus, fr_FR's minus sign); a value that rounds to zero never
   carries a sign (-0.04 → "0,0");
+- month names and numeric dates come from Babel; the first day of a month is written "1er" (Babel writes "1");
 - a value hidden by disclosure control (`"s"` in a masked table, or a `Masque`) is written
   « s », or « < k » for a count masked because it is from 1 to k−1 (`Masque(seuil=k)`), in
   every unit: it is never formatted, summed or drawn as a number.
@@ -19,6 +23,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+LOCALE = "fr_FR"
 
 ESPACE_FINE = "\u202f"
 ESPACE_INSECABLE = "\u00a0"
@@ -49,20 +58,6 @@ def est_masque(v: object) -> bool:
     return masque(v) is not None
 
 UNITES = ("nb", "pct", "eur", "mois", "ratio")
-MOIS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 def _decimal(v: object) -> Decimal | None:
@@ -95,18 +90,8 @@ def fr_nombre(v: object, decimales: int = 0) -> str:
     d = arrondi(v, decimales)
     if d is None:
         return ABSENT
-    signe = "-" if d < 0 else ""
-    texte = f"{abs(d):f}"
-    entier, _, fraction = texte.partition(".")
-    groupes = []
-    while len(entier) > 3:
-        groupes.insert(0, entier[-3:])
-        entier = entier[:-3]
-    groupes.insert(0, entier)
-    resultat = ESPACE_FINE.join(groupes)
-    if fraction:
-        resultat += "," + fraction
-    return signe + resultat
+    motif = "#,##0" + ("." + "0" * decimales if decimales else "")
+    return format_decimal(abs(d) if d == 0 else d, format=motif, locale=LOCALE)
 
 
 def fr_pct(v: object, decimales: int = 1) -> str:
@@ -160,16 +145,21 @@ def _jour(d: date) -> str:
     return "1er" if d.day == 1 else str(d.day)
 
 
+def _mois(d: date) -> str:
+    """"décembre 2024"."""
+    return format_date(d, "MMMM y", locale=LOCALE)
+
+
 def fr_date(d: date | None) -> str:
     """date(2024, 12, 31) → "31 décembre 2024"; the first day of a month is written "1er"."""
     if d is None:
         return ABSENT
-    return f"{_jour(d)} {MOIS[d.month - 1]} {d.year}"
+    return f"{_jour(d)} {_mois(d)}"
 
 
 def fr_date_courte(d: date | None) -> str:
     """date(2024, 1, 26) → "26/01/2024"."""
-    return ABSENT if d is None else d.strftime("%d/%m/%Y")
+    return ABSENT if d is None else format_date(d, "short", locale=LOCALE)
 
 
 def fr_jours(debut: date | None, fin: date | None = None) -> str:
@@ -179,7 +169,7 @@ def fr_jours(debut: date | None, fin: date | None = None) -> str:
     if fin is None or fin == debut:
         return fr_date_courte(debut)
     if fin.year == debut.year:
-        return f"{debut:%d/%m} – {fr_date_courte(fin)}"
+        return f"{format_date(debut, 'dd/MM', locale=LOCALE)} – {fr_date_courte(fin)}"
     return f"{fr_date_courte(debut)} – {fr_date_courte(fin)}"
 
 
@@ -201,10 +191,10 @@ def fr_periode(debut: date | None, fin: date | None) -> str:
     dernier_jour = calendar.monthrange(debut.year, debut.month)[1]
     if (debut.year, debut.month) == (fin.year, fin.month):
         if debut.day == 1 and fin.day == dernier_jour:
-            return f"{MOIS[debut.month - 1]} {debut.year}"
+            return _mois(debut)
         return f"du {_jour(debut)} au {fr_date(fin)}"
     if debut.year == fin.year:
-        return f"du {_jour(debut)} {MOIS[debut.month - 1]} au {fr_date(fin)}"
+        return f"du {_jour(debut)} {format_date(debut, 'MMMM', locale=LOCALE)} au {fr_date(fin)}"
     return f"du {fr_date(debut)} au {fr_date(fin)}"
 
 
