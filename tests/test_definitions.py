@@ -27,7 +27,7 @@ from milo_pipeline.instance import prepare_dagster_home
 from milo_pipeline.lib.apercu import apercu_markdown
 from milo_pipeline.lib.depot import lot_exports
 from milo_pipeline.lib.periods import Periode
-from milo_pipeline.lib.projet_dbt import environnement, environnement_dbt
+from milo_pipeline.lib.projet_dbt import dossier_projet, environnement, environnement_dbt
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "exports_2024"
@@ -280,3 +280,23 @@ def test_the_one_private_override_of_dagster_dbt_still_exists_and_dbt_version_is
     sortie = subprocess.run([DBT_ENFANT, "--version"], env=env, capture_output=True, text=True, timeout=60)
     assert sortie.returncode == 0 and time.monotonic() - debut < 1.5
     assert re.search(r"\d+\.\d+\.\d+", sortie.stdout).group(0) == importlib.metadata.version("dbt-core")
+
+
+@pytest.mark.slow  # dbt parses the copy (≈10 s)
+def test_the_dbt_project_is_a_setting_a_copy_with_one_more_model_is_what_the_definitions_build(tmp_path,
+                                                                                                monkeypatch):
+    """MILO_DBT_PROJECT, read when the code location is loaded, points the dbt assets and the dbt resource at
+    another copy of the project (default: dbt_project/ of the repository)."""
+    monkeypatch.delenv("MILO_DBT_PROJECT", raising=False)
+    assert dossier_projet() == ROOT / "dbt_project"
+    copie = tmp_path / "projet"
+    shutil.copytree(ROOT / "dbt_project", copie, ignore=shutil.ignore_patterns("target", "logs", ".parse-*"))
+    (copie / "models" / "marts" / "mart_essai.sql").write_text("select 1 as un\n", encoding="utf-8")
+    code = ("from milo_pipeline.definitions import defs; from milo_pipeline.defs.resources import dbt_resource; "
+            "import dagster as dg; g = defs.get_repository_def().asset_graph; "
+            "print(g.get(dg.AssetKey('mart_essai')).group_name, dbt_resource().project_dir)")
+    sortie = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "MILO_DBT_PROJECT": str(copie)})
+    assert sortie.returncode == 0, sortie.stderr
+    assert sortie.stdout.split() == ["marts", str(copie)]
+    assert (copie / "target" / "manifest.json").exists()
