@@ -4,27 +4,13 @@
     youth started a job or an apprenticeship (situation `Emploi` / `Contrat en alternance` starting in
     the period) and entered a programme in the period. -#}
 with
-
-jeunes_periodes as (
-    select * from {{ ref('int_jeunes__periodes') }}
-),
-
-jeunes as (
-    select * from {{ ref('stg_imilo__jeunes') }}
-),
-
-territoire_communes as (
-    select * from {{ ref('territoire_communes') }}
-),
-
-situations_periodes as (
-    select * from {{ ref('int_situations__periodes') }}
-),
-
-dispositifs_periodes as (
-    select * from {{ ref('int_dispositifs__periodes') }}
-),
-
+{{ imports(
+    jeunes_periodes='int_jeunes__periodes',
+    jeunes='stg_imilo__jeunes',
+    territoire_communes='territoire_communes',
+    situations_periodes='int_situations__periodes',
+    dispositifs_periodes='int_dispositifs__periodes',
+) }}
 accompagnes as (
     select * from jeunes_periodes
     where is_accompagne

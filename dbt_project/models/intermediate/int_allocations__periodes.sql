@@ -1,14 +1,6 @@
 {#- One row per allowance payment and period in which it was paid. -#}
 with
-
-periodes as (
-    select * from {{ ref('int_periodes') }}
-),
-
-allocations as (
-    select * from {{ ref('stg_imilo__allocations') }}
-),
-
+{{ imports(periodes='int_periodes', allocations='stg_imilo__allocations') }}
 final as (
     select
         periodes.periode_debut,

@@ -1,26 +1,15 @@
 {#- One row per youth, period and CEJ window (`periode`, `cumul`: int_cej__fenetres) for the youths
     with a CEJ entry or exit in the window. An entrant's reference date is their first entry in the
-    window (age, minor: the smallest age at an entry of the window, computed at ingestion); an exit is positive when the reason of the youth's last exit in the window is
-    in the seed `motifs_sortie_positifs` (several exits that day: one positive is enough). -#}
+    window (age, minor: the smallest age at an entry of the window, computed at ingestion); an exit is positive
+    when the reason of the youth's last exit in the window is in the seed `motifs_sortie_positifs` (several exits
+    that day: one positive is enough). -#}
 with
-
-fenetres as (
-    select * from {{ ref('int_cej__fenetres') }}
-),
-
-dispositifs as (
-    select * from {{ ref('stg_imilo__dispositifs') }}
-),
-
-jeunes as (
-    select * from {{ ref('stg_imilo__jeunes') }}
-),
-
-motifs_positifs as (
-    select * from {{ ref('motifs_sortie_positifs') }}
-    where dispositif = 'CEJ'
-),
-
+{{ imports(
+    fenetres='int_cej__fenetres',
+    dispositifs='stg_imilo__dispositifs',
+    jeunes='stg_imilo__jeunes',
+    motifs_positifs='motifs_sortie_positifs',
+) }}
 passages as (
     select
         fenetres.periode_debut,
@@ -40,7 +29,9 @@ passages as (
     from dispositifs
     cross join fenetres
     left join motifs_positifs
-        on dispositifs.motif_sortie = motifs_positifs.motif_sortie
+        on
+            dispositifs.motif_sortie = motifs_positifs.motif_sortie
+            and motifs_positifs.dispositif = 'CEJ'
     where dispositifs.dispositif = 'CEJ' and dispositifs.jeune_id is not null
 ),
 

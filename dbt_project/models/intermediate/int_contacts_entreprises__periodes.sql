@@ -1,11 +1,7 @@
 {#- One row per employer (SIRET) and period in which it was contacted, with its first contact ever
     in the export's history: new = that first contact is in the period. -#}
 with
-
-periodes as (
-    select * from {{ ref('int_periodes') }}
-),
-
+{{ imports(periodes='int_periodes') }}
 contacts as (
     select * from {{ ref('stg_imilo__contacts_entreprises') }}
     where siret is not null

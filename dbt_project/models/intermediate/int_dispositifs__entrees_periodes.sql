@@ -1,15 +1,7 @@
 {#- One row per programme entry (a row of the dispositifs export) and period, for the entries that
     matter to the period: entered in it, still open at its end, or exited in it. -#}
 with
-
-periodes as (
-    select * from {{ ref('int_periodes') }}
-),
-
-dispositifs as (
-    select * from {{ ref('stg_imilo__dispositifs') }}
-),
-
+{{ imports(periodes='int_periodes', dispositifs='stg_imilo__dispositifs') }}
 entrees_periodes as (
     select
         periodes.periode_debut,

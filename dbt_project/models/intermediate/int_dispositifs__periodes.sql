@@ -4,15 +4,10 @@
     the smallest age at an entry of the period (computed at ingestion; an age never decreases with the
     date). -#}
 with
-
-entrees_periodes as (
-    select * from {{ ref('int_dispositifs__entrees_periodes') }}
-),
-
-jeunes as (
-    select * from {{ ref('stg_imilo__jeunes') }}
-),
-
+{{ imports(
+    entrees_periodes='int_dispositifs__entrees_periodes',
+    jeunes='stg_imilo__jeunes',
+) }}
 par_dispositif as (
     select
         periode_debut,

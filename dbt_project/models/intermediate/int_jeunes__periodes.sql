@@ -4,19 +4,11 @@
     warehouse): at the first welcome, the youth's own; at the first qualifying event of the period, the
     smallest age of the period's qualifying events (an age never decreases with the date). -#}
 with
-
-periodes as (
-    select * from {{ ref('int_periodes') }}
-),
-
-jeunes as (
-    select * from {{ ref('stg_imilo__jeunes') }}
-),
-
-evenements as (
-    select * from {{ ref('stg_imilo__evenements') }}
-),
-
+{{ imports(
+    periodes='int_periodes',
+    jeunes='stg_imilo__jeunes',
+    evenements='stg_imilo__evenements',
+) }}
 premier_accueil as (
     select
         periodes.periode_debut,

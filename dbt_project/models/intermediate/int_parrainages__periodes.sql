@@ -3,24 +3,12 @@
     (minor), its outcome (solution = a reason of the seed `motifs_sortie_positifs`, PARRAINAGE) and its
     length in months (days / 30.4375). -#}
 with
-
-periodes as (
-    select * from {{ ref('int_periodes') }}
-),
-
-parrainages as (
-    select * from {{ ref('stg_imilo__parrainages') }}
-),
-
-jeunes as (
-    select * from {{ ref('stg_imilo__jeunes') }}
-),
-
-motifs_solution as (
-    select * from {{ ref('motifs_sortie_positifs') }}
-    where dispositif = 'PARRAINAGE'
-),
-
+{{ imports(
+    periodes='int_periodes',
+    parrainages='stg_imilo__parrainages',
+    jeunes='stg_imilo__jeunes',
+    motifs_solution='motifs_sortie_positifs',
+) }}
 parrainages_periodes as (
     select
         periodes.periode_debut,
@@ -62,7 +50,9 @@ final as (
     left join jeunes
         on parrainages_periodes.jeune_id = jeunes.jeune_id
     left join motifs_solution
-        on parrainages_periodes.motif_fin = motifs_solution.motif_sortie
+        on
+            parrainages_periodes.motif_fin = motifs_solution.motif_sortie
+            and motifs_solution.dispositif = 'PARRAINAGE'
     where parrainages_periodes.is_actif_periode or parrainages_periodes.is_termine_periode
 )
 

@@ -1,19 +1,11 @@
 {#- One row per mentor and period, for the mentors with a pairing active in the period or who joined
     (`parrains.date_entree`) in it; status from the `parrains` export (NULL for a mentor missing from it). -#}
 with
-
-periodes as (
-    select * from {{ ref('int_periodes') }}
-),
-
-parrainages_periodes as (
-    select * from {{ ref('int_parrainages__periodes') }}
-),
-
-parrains as (
-    select * from {{ ref('stg_imilo__parrains') }}
-),
-
+{{ imports(
+    periodes='int_periodes',
+    parrainages_periodes='int_parrainages__periodes',
+    parrains='stg_imilo__parrains',
+) }}
 actifs as (
     select distinct
         periode_debut,

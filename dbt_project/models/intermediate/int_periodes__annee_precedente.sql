@@ -3,11 +3,7 @@
     on the last day of a month compares with the whole month a year earlier (1–28 February 2025 →
     1–29 February 2024), any other end with the same day. -#}
 with
-
-periodes as (
-    select * from {{ ref('int_periodes') }}
-),
-
+{{ imports(periodes='int_periodes') }}
 final as (
     select
         periode_debut,

@@ -3,19 +3,11 @@
     of the contact (included) to the end of the period; remobilised = spotted (`repere`) and at least
     3 such events. Empty canal → « Non renseigné ». -#}
 with
-
-periodes as (
-    select * from {{ ref('int_periodes') }}
-),
-
-reperage as (
-    select * from {{ ref('stg_imilo__reperage') }}
-),
-
-evenements as (
-    select * from {{ ref('stg_imilo__evenements') }}
-),
-
+{{ imports(
+    periodes='int_periodes',
+    reperage='stg_imilo__reperage',
+    evenements='stg_imilo__evenements',
+) }}
 contacts_periodes as (
     select
         periodes.periode_debut,

@@ -2,15 +2,7 @@
     whatever its `etat`), plus one row per situation starting on the same dates one year earlier
     (is_annee_precedente), with the situation families of the employment indicators. -#}
 with
-
-periodes as (
-    select * from {{ ref('int_periodes__annee_precedente') }}
-),
-
-situations as (
-    select * from {{ ref('stg_imilo__situations') }}
-),
-
+{{ imports(periodes='int_periodes__annee_precedente', situations='stg_imilo__situations') }}
 fenetres as (
     select
         periode_debut,

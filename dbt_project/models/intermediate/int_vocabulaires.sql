@@ -2,15 +2,7 @@
     territory (vocabulary `territoire`: the EPCIs of the generated seed `territoire_epci` in the order of
     the configuration, then « Hors territoire »). -#}
 with
-
-vocabulaires as (
-    select * from {{ ref('vocabulaires') }}
-),
-
-territoire_epci as (
-    select * from {{ ref('territoire_epci') }}
-),
-
+{{ imports(vocabulaires='vocabulaires', territoire_epci='territoire_epci') }}
 territoires as (
     select
         'territoire' as vocabulaire,

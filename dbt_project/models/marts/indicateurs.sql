@@ -1,74 +1,20 @@
 {#- The indicator table of a run: every computed indicator, one row per period, indicator and
     modality, with its unit from the dictionary and its value rounded per the output contract
     (nb → integer; pct, ratio, mois → 1 decimal; eur → 2 decimals; half away from zero). -#}
+{#- The indicator marts, one per family (a new family: its mart here). -#}
+{%- set marts = [
+    'mart_premier_accueil', 'mart_accompagnes', 'mart_dispositifs', 'mart_cej', 'mart_parrainage', 'mart_emploi',
+    'mart_reperage', 'mart_territoires', 'mart_saisies',
+] -%}
 with
-
-premier_accueil as (
-    select * from {{ ref('mart_premier_accueil') }}
-),
-
-accompagnes as (
-    select * from {{ ref('mart_accompagnes') }}
-),
-
-dispositifs as (
-    select * from {{ ref('mart_dispositifs') }}
-),
-
-cej as (
-    select * from {{ ref('mart_cej') }}
-),
-
-parrainage as (
-    select * from {{ ref('mart_parrainage') }}
-),
-
-emploi as (
-    select * from {{ ref('mart_emploi') }}
-),
-
-reperage as (
-    select * from {{ ref('mart_reperage') }}
-),
-
-territoires as (
-    select * from {{ ref('mart_territoires') }}
-),
-
-saisies as (
-    select * from {{ ref('mart_saisies') }}
-),
-
-dictionnaire as (
-    select * from {{ ref('indicateurs_dictionnaire') }}
-),
-
-vocabulaires as (
-    select * from {{ ref('int_vocabulaires') }}
-),
-
-programmes as (
-    select * from {{ ref('programmes') }}
-),
-
+{{ imports(dictionnaire='indicateurs_dictionnaire', vocabulaires='int_vocabulaires', programmes='programmes') }}
 indicateurs_calcules as (
-    select * from premier_accueil
+    {%- for mart in marts %}
+    select * from {{ ref(mart) }}
+    {%- if not loop.last %}
     union all
-    select * from accompagnes
-    union all
-    select * from dispositifs
-    union all
-    select * from cej
-    union all
-    select * from parrainage
-    union all
-    select * from emploi
-    union all
-    select * from reperage
-    union all
-    select * from territoires
-    union all
-    select * from saisies
+    {%- endif %}
+    {%- endfor %}
 ),
 
 arrondis as (

@@ -3,19 +3,11 @@
 {#- One row per indicator of the dictionary and period of the run: how many rows `indicateurs`
     holds for it (0 = not produced yet). -#}
 with
-
-dictionnaire as (
-    select * from {{ ref('indicateurs_dictionnaire') }}
-),
-
-periodes as (
-    select * from {{ ref('int_periodes') }}
-),
-
-indicateurs as (
-    select * from {{ ref('indicateurs') }}
-),
-
+{{ imports(
+    dictionnaire='indicateurs_dictionnaire',
+    periodes='int_periodes',
+    indicateurs='indicateurs',
+) }}
 final as (
     select
         periodes.periode_debut,

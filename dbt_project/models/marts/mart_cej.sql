@@ -1,60 +1,17 @@
-{#- Contrat d'Engagement Jeune indicators (cej_*), long rows: one per period and indicator, over the
-    period itself and, with the suffix `_cumul`, from the start of the CEJ to the end of the period. -#}
+{#- Contrat d'Engagement Jeune indicators (cej_*), long rows: one per period and indicator, over the period
+    itself and, with the suffix `_cumul`, from the start of the CEJ (var `cej_debut`) to the end of the period
+    (windows of int_cej__fenetres): each expression below gives both ids. -#}
 with
-
-fenetres as (
-    select * from {{ ref('int_cej__fenetres') }}
-),
-
-cej_jeunes_fenetres as (
-    select * from {{ ref('int_cej__jeunes_fenetres') }}
-),
-
-effectifs as (
-    select
-        fenetres.periode_debut,
-        fenetres.periode_fin,
-        fenetres.fenetre,
-        count(*) filter (where cej_jeunes_fenetres.is_entrant) as nb_entrees,
-        count(*) filter (where cej_jeunes_fenetres.is_entrant and cej_jeunes_fenetres.is_femme) as nb_femmes,
-        count(*) filter (where cej_jeunes_fenetres.is_entrant and cej_jeunes_fenetres.is_mineur) as nb_mineurs,
-        count(*) filter (where cej_jeunes_fenetres.is_entrant and cej_jeunes_fenetres.has_rqth) as nb_rqth,
-        count(*) filter (where cej_jeunes_fenetres.is_sorti) as nb_sorties,
-        count(*) filter (
-            where cej_jeunes_fenetres.is_sorti and cej_jeunes_fenetres.is_sortie_positive
-        ) as nb_sorties_positives
-    from fenetres
-    left join cej_jeunes_fenetres
-        on
-            fenetres.periode_debut = cej_jeunes_fenetres.periode_debut
-            and fenetres.periode_fin = cej_jeunes_fenetres.periode_fin
-            and fenetres.fenetre = cej_jeunes_fenetres.fenetre
-    group by fenetres.periode_debut, fenetres.periode_fin, fenetres.fenetre
-),
-
-indicateurs_larges as (
-    select
-        periode_debut,
-        periode_fin,
-        fenetre,
-        cast(nb_entrees as double) as cej_nb_entrees,
-        {{ pourcentage('nb_femmes', 'nb_entrees') }} as cej_femmes_pct,
-        cast(nb_sorties as double) as cej_nb_sorties,
-        {{ pourcentage('nb_sorties_positives', 'nb_sorties') }} as cej_sorties_positives_pct,
-        cast(nb_mineurs as double) as cej_nb_mineurs,
-        cast(nb_rqth as double) as cej_nb_rqth
-    from effectifs
-),
-
+{{ imports(fenetres='int_cej__fenetres', cej_jeunes_fenetres='int_cej__jeunes_fenetres') }}
 final as (
-    select
-        periode_debut,
-        periode_fin,
-        indicateur || case when fenetre = 'cumul' then '_cumul' else '' end as indicateur,
-        cast(null as varchar) as modalite,
-        valeur
-    from indicateurs_larges
-    unpivot include nulls (valeur for indicateur in (columns(* exclude (periode_debut, periode_fin, fenetre))))
+    {{ indicateurs('cej_jeunes_fenetres', {
+        'cej_nb_entrees': nb('is_entrant'),
+        'cej_femmes_pct': part('is_femme', parmi='is_entrant'),
+        'cej_nb_sorties': nb('is_sorti'),
+        'cej_sorties_positives_pct': part('is_sortie_positive', parmi='is_sorti'),
+        'cej_nb_mineurs': nb('is_entrant and is_mineur'),
+        'cej_nb_rqth': nb('is_entrant and has_rqth'),
+    }, periodes='fenetres', cles=['periode_debut', 'periode_fin', 'fenetre'], suffixe=suffixe_fenetre()) }}
 )
 
 select * from final

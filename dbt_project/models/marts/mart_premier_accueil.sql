@@ -1,24 +1,9 @@
-{#- Premier accueil indicators (pa_*), long rows: one per period, indicator and modality. -#}
+{#- Premier accueil indicators (pa_*), long rows: one per period, indicator and modality. The cohort's profile
+    (macro profil_cohorte) is shared with the accompanied youths (mart_accompagnes). -#}
 with
-
-periodes as (
-    select * from {{ ref('int_periodes') }}
-),
-
-jeunes_periodes as (
-    select * from {{ ref('int_jeunes__periodes') }}
-),
-
-vocabulaires as (
-    select * from {{ ref('vocabulaires') }}
-),
-
-indicateurs_premier_accueil as (
-    {{ indicateurs_cohorte('pa', 'premier_accueil', 'periodes', 'jeunes_periodes', 'vocabulaires') }}
-),
-
+{{ imports(periodes='int_periodes', jeunes_periodes='int_jeunes__periodes') }}
 final as (
-    select * from indicateurs_premier_accueil
+    {{ profil_cohorte('pa', 'jeunes_periodes', cohorte='premier_accueil') }}
 )
 
 select * from final

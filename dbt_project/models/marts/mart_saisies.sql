@@ -4,32 +4,29 @@
       period of the run that is that calendar year, and no other (a month or the year to date gets none).
     - Events are dated: they count in every period holding their first day, once the events file has
       at least one event (no file → no rows, "non renseigné" rather than 0). -#}
+{#- The staff indicators: the staff of the year (sum of `effectif`) by breakdown (none = the total). -#}
+{%- set rh = {
+    'rh_nb_salaries': none,
+    'rh_sexe_nb': 'sexe',
+    'rh_contrat_nb': 'contrat',
+    'rh_contrat_sexe_nb': "contrat || '|' || sexe",
+} -%}
+{#- The budget indicators: sum of `montant`, [rows counted, breakdown]; a budget is named « Nature exercice ». -#}
+{%- set budgets = {
+    'budget_charges_eur': ["sens = 'charges'", 'budget'],
+    'budget_produits_eur': ["sens = 'produits'", 'budget'],
+    'budget_charges_poste_eur': ["sens = 'charges' and poste is not null", "budget || '|' || poste"],
+    'budget_produits_poste_eur': ["sens = 'produits' and poste is not null", "budget || '|' || poste"],
+} -%}
 with
-
-periodes as (
-    select * from {{ ref('int_periodes') }}
-),
-
-effectifs as (
-    select * from {{ ref('stg_saisies__effectifs') }}
-),
-
-budget as (
-    select * from {{ ref('stg_saisies__budget') }}
-),
-
-satisfaction as (
-    select * from {{ ref('stg_saisies__satisfaction') }}
-),
-
-satisfaction_questions as (
-    select * from {{ ref('stg_saisies__satisfaction_questions') }}
-),
-
-evenements as (
-    select * from {{ ref('stg_saisies__evenements') }}
-),
-
+{{ imports(
+    periodes='int_periodes',
+    effectifs='stg_saisies__effectifs',
+    budget='stg_saisies__budget',
+    satisfaction='stg_saisies__satisfaction',
+    satisfaction_questions='stg_saisies__satisfaction_questions',
+    evenements='stg_saisies__evenements',
+) }}
 annees as (
     select
         periode_debut,
@@ -42,103 +39,55 @@ annees as (
 ),
 
 effectifs_annee as (
-    select
-        annees.periode_debut,
-        annees.periode_fin,
-        effectifs.contrat,
-        effectifs.sexe,
-        effectifs.effectif
-    from annees
-    inner join effectifs on annees.annee = effectifs.annee
-),
-
-rh as (
-    select
-        periode_debut,
-        periode_fin,
-        'rh_nb_salaries' as indicateur,
-        cast(null as varchar) as modalite,
-        sum(effectif) as valeur
-    from effectifs_annee
-    group by periode_debut, periode_fin
-    union all
-    select
-        periode_debut,
-        periode_fin,
-        'rh_sexe_nb' as indicateur,
-        sexe as modalite,
-        sum(effectif) as valeur
-    from effectifs_annee
-    group by periode_debut, periode_fin, sexe
-    union all
-    select
-        periode_debut,
-        periode_fin,
-        'rh_contrat_nb' as indicateur,
-        contrat as modalite,
-        sum(effectif) as valeur
-    from effectifs_annee
-    group by periode_debut, periode_fin, contrat
-    union all
-    select
-        periode_debut,
-        periode_fin,
-        'rh_contrat_sexe_nb' as indicateur,
-        contrat || '|' || sexe as modalite,
-        effectif as valeur
-    from effectifs_annee
+    select * from annees
+    inner join effectifs using (annee)
 ),
 
 budget_annee as (
-    select
-        annees.periode_debut,
-        annees.periode_fin,
-        budget.budget,
-        budget.sens,
-        budget.poste,
-        budget.montant
-    from annees
-    inner join budget on annees.annee = budget.annee
+    select * from annees
+    inner join budget using (annee)
+),
+
+satisfaction_annee as (
+    select * from annees
+    inner join satisfaction using (annee)
+),
+
+questions_annee as (
+    select * from annees
+    inner join satisfaction_questions using (annee)
+),
+
+rh as (
+    {%- for id, par in rh.items() %}
+    {{ indicateurs('effectifs_annee', {id: 'sum(effectif)'}, par=par, vides=false) }}
+    {{- "\n    union all" if not loop.last }}
+    {%- endfor %}
 ),
 
 budgets as (
-    select
-        periode_debut,
-        periode_fin,
-        'budget_' || sens || '_eur' as indicateur,
-        budget as modalite,
-        sum(montant) as valeur
-    from budget_annee
-    group by periode_debut, periode_fin, sens, budget
-    union all
-    select
-        periode_debut,
-        periode_fin,
-        'budget_' || sens || '_poste_eur' as indicateur,
-        budget || '|' || poste as modalite,
-        montant as valeur
-    from budget_annee
-    where poste is not null
+    {%- for id, (filtre, par) in budgets.items() %}
+    {{ indicateurs('budget_annee', {id: 'sum(montant)'}, filtre=filtre, par=par) }}
+    {{- "\n    union all" if not loop.last }}
+    {%- endfor %}
 ),
 
 enquetes as (
-    select
-        annees.periode_debut,
-        annees.periode_fin,
-        'satisfaction_repondants_' || satisfaction.public || '_nb' as indicateur,
-        cast(null as varchar) as modalite,
-        satisfaction.repondants as valeur
-    from annees
-    inner join satisfaction on annees.annee = satisfaction.annee
+    {{ indicateurs('satisfaction_annee', {
+        'satisfaction_repondants_jeunes_nb': 'sum(repondants)',
+    }, filtre="public = 'jeunes'", vides=false) }}
     union all
-    select
-        annees.periode_debut,
-        annees.periode_fin,
-        'satisfaction_' || satisfaction_questions.public || '_pct' as indicateur,
-        satisfaction_questions.question as modalite,
-        satisfaction_questions.satisfaits_pct as valeur
-    from annees
-    inner join satisfaction_questions on annees.annee = satisfaction_questions.annee
+    {{ indicateurs('satisfaction_annee', {
+        'satisfaction_repondants_employeurs_nb': 'sum(repondants)',
+    }, filtre="public = 'employeurs'", vides=false) }}
+    union all
+    {{ indicateurs('questions_annee', {
+        'satisfaction_jeunes_pct': 'sum(satisfaits_pct)',
+    }, filtre="public = 'jeunes'", par='question') }}
+    union all
+    {{ indicateurs('questions_annee', {
+        'satisfaction_employeurs_pct': 'sum(satisfaits_pct)',
+    }, filtre="public = 'employeurs'", par='question') }}
 ),
 
 periodes_evenements as (
@@ -147,13 +96,14 @@ periodes_evenements as (
 ),
 
 rubriques as (
-    select distinct rubrique from evenements
+    select distinct rubrique as modalite from evenements
 ),
 
 evenements_periodes as (
     select
         periodes_evenements.periode_debut,
         periodes_evenements.periode_fin,
+        evenements.evenement_ordre,
         evenements.rubrique,
         evenements.visiteurs
     from periodes_evenements
@@ -161,66 +111,26 @@ evenements_periodes as (
         on evenements.debut_date between periodes_evenements.periode_debut and periodes_evenements.periode_fin
 ),
 
-evenements_totaux as (
-    select
-        periodes_evenements.periode_debut,
-        periodes_evenements.periode_fin,
-        count(evenements_periodes.periode_debut) as evenements_nb,
-        coalesce(sum(evenements_periodes.visiteurs), 0) as evenements_visiteurs_nb
-    from periodes_evenements
-    left join evenements_periodes
-        on
-            periodes_evenements.periode_debut = evenements_periodes.periode_debut
-            and periodes_evenements.periode_fin = evenements_periodes.periode_fin
-    group by periodes_evenements.periode_debut, periodes_evenements.periode_fin
-),
-
-evenements_rubriques as (
-    select
-        periodes_evenements.periode_debut,
-        periodes_evenements.periode_fin,
-        rubriques.rubrique,
-        count(evenements_periodes.periode_debut) as evenements_rubrique_nb,
-        coalesce(sum(evenements_periodes.visiteurs), 0) as evenements_rubrique_visiteurs_nb
-    from periodes_evenements
-    cross join rubriques
-    left join evenements_periodes
-        on
-            periodes_evenements.periode_debut = evenements_periodes.periode_debut
-            and periodes_evenements.periode_fin = evenements_periodes.periode_fin
-            and rubriques.rubrique = evenements_periodes.rubrique
-    group by periodes_evenements.periode_debut, periodes_evenements.periode_fin, rubriques.rubrique
-),
-
 evenements_indicateurs as (
-    select
-        periode_debut,
-        periode_fin,
-        indicateur,
-        cast(null as varchar) as modalite,
-        valeur
-    from evenements_totaux
-    unpivot (valeur for indicateur in (evenements_nb, evenements_visiteurs_nb))
+    {{ indicateurs('evenements_periodes', {
+        'evenements_nb': 'count(evenement_ordre)',
+        'evenements_visiteurs_nb': 'coalesce(sum(visiteurs), 0)',
+    }, periodes='periodes_evenements') }}
     union all
-    select
-        periode_debut,
-        periode_fin,
-        indicateur,
-        rubrique as modalite,
-        valeur
-    from evenements_rubriques
-    unpivot (valeur for indicateur in (evenements_rubrique_nb, evenements_rubrique_visiteurs_nb))
+    {{ indicateurs('evenements_periodes', {
+        'evenements_rubrique_nb': 'count(evenement_ordre)',
+        'evenements_rubrique_visiteurs_nb': 'coalesce(sum(visiteurs), 0)',
+    }, periodes='periodes_evenements', par='rubrique', modalites='rubriques') }}
 ),
 
 final as (
-    select periode_debut, periode_fin, indicateur, modalite, cast(valeur as double) as valeur from rh
+    select * from rh
     union all
-    select periode_debut, periode_fin, indicateur, modalite, cast(valeur as double) as valeur from budgets
+    select * from budgets
     union all
-    select periode_debut, periode_fin, indicateur, modalite, cast(valeur as double) as valeur from enquetes
+    select * from enquetes
     union all
-    select periode_debut, periode_fin, indicateur, modalite, cast(valeur as double) as valeur
-    from evenements_indicateurs
+    select * from evenements_indicateurs
 )
 
 select * from final
