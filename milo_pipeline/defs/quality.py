@@ -71,9 +71,6 @@ def _bloquant(nom: str, titre: str, suite: str, sql: str, staging: bool):
 gx_indicateurs = _bloquant(
     "gx_indicateurs", "Suite GX `indicateurs` : parts entre 0 et 100, effectifs et montants ≥ 0, unicité.",
     "indicateurs", quality.SQL_INDICATEURS, staging=False)
-gx_repartitions = _bloquant(
-    "gx_repartitions", "Suite GX `repartitions` : les parts d'une répartition somment à 100 (±0,2).",
-    "repartitions", quality.SQL_SOMMES_100, staging=False)
 gx_cles = _bloquant(
     "gx_cles", "Suite GX `cles` (staging) : identifiants uniques et renseignés (un jeune en double est refusé).",
     "cles", quality.sql_cles(REGLAGES), staging=True)
@@ -83,6 +80,14 @@ gx_references = _bloquant(
 gx_dates = _bloquant(
     "gx_dates", "Suite GX `dates` (staging) : dates dans la fenêtre de l'export.",
     "dates", quality.sql_dates(REGLAGES), staging=True)
+
+
+@dg.asset_check(asset=INDICATEURS, name="gx_repartitions", blocking=True,
+                description="Suite GX `repartitions` : les parts d'une répartition somment à 100 (±0,2) ; le total "
+                            "d'une répartition en effectifs est entre sa plus grande modalité et leur somme.")
+def gx_repartitions(context: dg.AssetCheckExecutionContext, milo: MiloSettings) -> dg.AssetCheckResult:
+    return _check_result(*_valider(context, milo, "gx_repartitions", "Suite GX `repartitions` : répartitions",
+                                   "repartitions", quality.sql_repartitions(lire_dictionnaire(milo.warehouse))))
 
 
 @dg.asset_check(asset=INDICATEURS, name="gx_parts_atteignables", blocking=True,

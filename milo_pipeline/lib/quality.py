@@ -214,14 +214,57 @@ def sql_parts_non_verifiees(reglages: Reglages, dictionnaire_lignes: Iterable[Ma
 
 SQL_INDICATEURS = "select * from main.indicateurs"
 
-# the breakdowns whose modalities sum to 100 (dictionary column somme_100): one row per period and indicator
-SQL_SOMMES_100 = """
-select i.periode_debut, i.periode_fin, i.indicateur, sum(i.valeur) as somme
-from main.indicateurs as i
-join main.indicateurs_dictionnaire as d using (indicateur)
-where d.somme_100
-group by all
-having count(i.valeur) > 0
+def totaux(dictionnaire_lignes: Iterable[Mapping]) -> list[tuple[str, str, str | None]]:
+    """(breakdown, its total, the total's modality: None, a modality, or "*" the part's own, before « | ») for every
+    breakdown in counts whose dictionary `total` is a count."""
+    indicateurs = dictionnaire.indicateurs(dictionnaire_lignes)
+    return [(i.id, i.total[0].indicateur, i.total[0].modalite) for i in indicateurs.values()
+            if i.unite == "nb" and i.total and indicateurs[i.total[0].indicateur].unite == "nb"]
+
+
+def sql_repartitions(dictionnaire_lignes: Iterable[Mapping]) -> str:
+    """One row per period and breakdown whose shares sum to 100 (dictionary column `somme_100`): their sum; and one
+    row per period, breakdown in counts and total (dictionary column `total`): the total, the sum and the largest of
+    its modalities, and how far the total is outside [largest, sum] (`hors_bornes`). A total of distinct people (a
+    youth in two programmes) is below the sum of its modalities, never above it nor below one of them."""
+    regles = [f"({_lit(r)}, {_lit(t)}, {_lit(m) if m else 'null'})" for r, t, m in totaux(dictionnaire_lignes)]
+    valeurs = f"values {', '.join(regles)}" if regles else "select null, null, null where false"
+    return f"""
+with regles(indicateur, total, modalite_total) as ({valeurs}),
+sommes_100 as (
+    select i.periode_debut, i.periode_fin, i.indicateur, sum(i.valeur) as somme
+    from main.indicateurs as i
+    join main.indicateurs_dictionnaire as d using (indicateur)
+    where d.somme_100
+    group by all
+    having count(i.valeur) > 0
+),
+parties as (
+    select p.periode_debut, p.periode_fin, p.indicateur, p.modalite, p.valeur, r.total,
+           case when r.modalite_total = '*' then split_part(p.modalite, '|', 1) else r.modalite_total end
+               as modalite_total
+    from main.indicateurs as p
+    join regles as r using (indicateur)
+    where p.modalite is not null
+),
+totaux as (
+    select p.periode_debut, p.periode_fin, p.indicateur, p.modalite_total, t.valeur as total,
+           sum(p.valeur) as somme_modalites, max(p.valeur) as plus_grande_modalite
+    from parties as p
+    join main.indicateurs as t
+        on t.periode_debut = p.periode_debut and t.periode_fin = p.periode_fin and t.indicateur = p.total
+        and t.modalite is not distinct from p.modalite_total
+    where t.valeur is not null and p.valeur is not null
+        and not (p.indicateur = p.total and p.modalite is not distinct from p.modalite_total)
+    group by all
+)
+select periode_debut, periode_fin, indicateur, '' as modalite_total, somme, null::double as total,
+       null::double as somme_modalites, null::double as plus_grande_modalite, null::double as hors_bornes
+from sommes_100
+union all
+select periode_debut, periode_fin, indicateur, coalesce(modalite_total, ''), null, total, somme_modalites,
+       plus_grande_modalite, greatest(total - somme_modalites, plus_grande_modalite - total, 0)
+from totaux
 order by all
 """
 
