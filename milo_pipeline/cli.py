@@ -177,9 +177,11 @@ def _ingestion_summary(result) -> list[str]:
 
 def _run_reports(run_dir: Path) -> list[str]:
     """Where the run's rejection report and Data Docs are (whether it succeeded or not)."""
+    from .lib.ingestion import RAPPORT_REJETS
+
     lignes = []
-    if (run_dir / "rejets.csv").exists():
-        lignes.append(f"Rapport des rejets : {run_dir / 'rejets.csv'}")
+    if (run_dir / RAPPORT_REJETS).exists():
+        lignes.append(f"Rapport des rejets : {run_dir / RAPPORT_REJETS}")
     if (run_dir / "data_docs" / "index.html").exists():
         lignes.append(f"Data Docs : {run_dir / 'data_docs' / 'index.html'}")
     return lignes

@@ -7,34 +7,12 @@ from pydantic import Field
 from ..lib import quality
 from ..lib.contract import load_contract
 from ..lib.errors import ExportsInvalides
-from ..lib.ingestion import CONTRACT, ResultatIngestion, ingest_exports
+from ..lib.ingestion import CONTRACT, RAPPORT_REJETS, entree_data_docs_refus, ingest_exports
 from ..lib.pseudonymisation import CleInvalide
 from .partitions import monthly
 from .resources import MiloSettings
 
 TABLES = list(load_contract(CONTRACT))
-REJETS = "rejets.csv"
-
-
-def _part(rejetees: int, lues: int) -> str:
-    return f"{100 * rejetees / lues:.2f}".replace(".", ",") + " %" if lues else "—"
-
-
-def entree_data_docs(resultat: ResultatIngestion | None, erreur: ExportsInvalides | None) -> dict:
-    """The ingestion's entry in the run's Data Docs: files, rows read and quarantined, problems, warnings."""
-    entree = {"nom": "ingestion", "titre": "Ingestion : structure des fichiers et lignes écartées",
-              "niveau": "ingestion", "succes": erreur is None}
-    if erreur is not None:
-        entree["resume"] = (erreur.resume or ["export refusé"])[0]
-        entree["problemes"] = [*erreur.resume, *map(str, erreur.problemes)]
-        return entree
-    entree["resume"] = (f"{sum(resultat.rejetees.values())} ligne(s) écartée(s) sur {sum(resultat.lues.values())}"
-                        f" lue(s)")
-    entree["tables"] = [{"fichier": f.path.name, "lues": resultat.lues[f.table], "rejetees": resultat.rejetees[f.table],
-                         "part": _part(resultat.rejetees[f.table], resultat.lues[f.table])} for f in resultat.fichiers]
-    entree["problemes"] = [str(p) for p in resultat.rejets]
-    entree["avertissements"] = [str(p) for p in [*resultat.confirmes, *resultat.avertissements]]
-    return entree
 
 
 class ConfigIngestion(dg.Config):
@@ -68,14 +46,14 @@ def exports_imilo(context: dg.AssetExecutionContext, config: ConfigIngestion, mi
     not confirmed (`confirmer_baisse`) — fails here, writes nothing and archives nothing."""
     run_dir = milo.run_dir(context.run_id)
     try:
-        resultat = ingest_exports(milo.exports, milo.warehouse, milo.home, rapport_rejets=run_dir / REJETS,
+        resultat = ingest_exports(milo.exports, milo.warehouse, milo.home, rapport_rejets=run_dir / RAPPORT_REJETS,
                                   confirmer_baisse=config.confirmer_baisse)
     except ExportsInvalides as exc:
-        quality.ecrire_data_docs(run_dir, entree_data_docs(None, exc))
+        quality.ecrire_data_docs(run_dir, entree_data_docs_refus(exc))
         raise dg.Failure(description=exc.texte(), allow_retries=False) from None
     except CleInvalide as exc:  # a key too short, or lost while the warehouse holds pseudonyms: nothing read
         raise dg.Failure(description=str(exc), allow_retries=False) from None
-    quality.ecrire_data_docs(run_dir, entree_data_docs(resultat, None))
+    quality.ecrire_data_docs(run_dir, resultat.entree_data_docs())
     for avertissement in [*resultat.confirmes, *resultat.avertissements]:
         context.log.warning(str(avertissement))
     for rejet in resultat.rejets:
@@ -88,12 +66,10 @@ def exports_imilo(context: dg.AssetExecutionContext, config: ConfigIngestion, mi
                 "lignes": dg.MetadataValue.int(resultat.lignes[table]),
                 "lignes_lues": dg.MetadataValue.int(resultat.lues[table]),
                 "lignes_rejetees": dg.MetadataValue.int(resultat.rejetees[table]),
-                "part_rejetee": _part(resultat.rejetees[table], resultat.lues[table]),
-                "rapport_rejets": dg.MetadataValue.path(str(run_dir / REJETS)),
-                "colonnes_ignorees": ", ".join(p.colonne for p in resultat.avertissements
-                                               if p.fichier == fichier.path.name) or "aucune",
-                "volume_confirme": "; ".join(p.message for p in resultat.confirmes
-                                             if p.fichier == fichier.path.name) or "non",
+                "part_rejetee": resultat.part_rejetee(table),
+                "rapport_rejets": dg.MetadataValue.path(str(run_dir / RAPPORT_REJETS)),
+                "colonnes_ignorees": resultat.colonnes_ignorees(fichier.path.name),
+                "volume_confirme": resultat.volume_confirme(fichier.path.name),
                 "fichier": fichier.path.name,
                 "sha256": fichier.sha256,
                 "format": fichier.format,

@@ -4,8 +4,6 @@
 import contextlib
 import os
 import shutil
-import tempfile
-import time
 from functools import cached_property
 from pathlib import Path
 
@@ -116,7 +114,7 @@ class MiloSettings(dg.ConfigurableResource):
                 context.instance.add_run_tags(run.run_id, {TAG_HOME: str(self.home), TAG_PID: str(os.getpid())})
                 for run_id in marquer_runs_interrompus(context.instance, self.home, run.run_id):
                     context.log.warning(f"Run interrompu {run_id} marqué en échec.")
-                for reste in self.nettoyer_restes(run.run_id):
+                for reste in verrou.nettoyer_restes(self.home, run.run_id):
                     context.log.info(f"Reste d'un run interrompu supprimé : {reste}")
                 try:
                     yield self
@@ -139,29 +137,6 @@ class MiloSettings(dg.ConfigurableResource):
             raise dg.Failure(description=f"Run refusé : {exc} Rien n'a été écrit.", allow_retries=False) from None
         except ValueError:
             return  # not a monthly partition key: not ours to judge
-
-    def nettoyer_restes(self, run_courant: str) -> list[Path]:
-        """What killed runs of this MILO_HOME left (the caller holds its lock: no other run is writing): their
-        dbt target folders, the temporary files of the archive and of the run folders (never the run folders
-        themselves: config/conservation.yaml keeps them), and the ingestion's temporary folders of this user
-        older than a day (they live in the system's temporary folder, shared with other MILO_HOMEs: the age
-        tells a dead run's from a live one's)."""
-        restes = [p for p in (self.home / "dbt").glob("run-*") if p.name != f"run-{run_courant}"]
-        restes += [p for p in (self.home / "archive").glob("*/.archive-*.part")]
-        restes += [p for p in (self.home / "runs").glob("*/.*.tmp")]
-        limite = time.time() - 86400
-        for p in Path(tempfile.gettempdir()).glob("milo-ingestion-*"):
-            with contextlib.suppress(OSError):
-                etat = p.lstat()
-                if etat.st_uid == os.getuid() and etat.st_mtime < limite:
-                    restes.append(p)
-        for p in restes:
-            if p.is_dir() and not p.is_symlink():
-                shutil.rmtree(p, ignore_errors=True)
-            else:
-                with contextlib.suppress(OSError):
-                    p.unlink()
-        return restes
 
 
 dbt_project = DbtProject(project_dir=dossier_projet(), profiles_dir=dossier_projet())

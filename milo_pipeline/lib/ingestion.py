@@ -95,6 +95,40 @@ class ResultatIngestion:
     rapport_rejets: Path | None = None
     confirmes: list[Probleme] = field(default_factory=list)  # implausible volumes loaded on confirmation
 
+    def part_rejetee(self, table: str) -> str:
+        """The share of a table's rows quarantined, in French (`0,25 %`), `—` when no row was read."""
+        lues, rejetees = self.lues[table], self.rejetees[table]
+        return f"{100 * rejetees / lues:.2f}".replace(".", ",") + " %" if lues else "—"
+
+    def colonnes_ignorees(self, fichier: str) -> str:
+        """The columns of a file unknown to the contract (ignored), `aucune` when there is none."""
+        return ", ".join(p.colonne for p in self.avertissements if p.fichier == fichier) or "aucune"
+
+    def volume_confirme(self, fichier: str) -> str:
+        """The implausible volume of a file loaded on confirmation, `non` when there is none."""
+        return "; ".join(p.message for p in self.confirmes if p.fichier == fichier) or "non"
+
+    def entree_data_docs(self) -> dict:
+        """The ingestion's entry in the run's Data Docs: files, rows read and quarantined, problems, warnings."""
+        return {**_ENTREE_DATA_DOCS, "succes": True,
+                "resume": f"{sum(self.rejetees.values())} ligne(s) écartée(s) sur {sum(self.lues.values())} lue(s)",
+                "tables": [{"fichier": f.path.name, "lues": self.lues[f.table], "rejetees": self.rejetees[f.table],
+                            "part": self.part_rejetee(f.table)} for f in self.fichiers],
+                "problemes": [str(p) for p in self.rejets],
+                "avertissements": [str(p) for p in [*self.confirmes, *self.avertissements]]}
+
+
+RAPPORT_REJETS = "rejets.csv"
+"""The rows a run quarantined, in its folder MILO_HOME/runs/<run id>/."""
+_ENTREE_DATA_DOCS = {"nom": "ingestion", "titre": "Ingestion : structure des fichiers et lignes écartées",
+                     "niveau": "ingestion"}
+
+
+def entree_data_docs_refus(erreur: ExportsInvalides) -> dict:
+    """The Data Docs entry of an export refused: why, and every problem found."""
+    return {**_ENTREE_DATA_DOCS, "succes": False, "resume": (erreur.resume or ["export refusé"])[0],
+            "problemes": [*erreur.resume, *map(str, erreur.problemes)]}
+
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"

@@ -26,7 +26,9 @@ import errno
 import fcntl
 import json
 import os
+import shutil
 import stat
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -175,3 +177,27 @@ def verrou(milo_home: Path, commande: str, attendre: bool = True,
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def nettoyer_restes(milo_home: Path, run_courant: str) -> list[Path]:
+    """Removes what killed runs of this MILO_HOME left (the caller holds its lock: no other run is writing): their
+    dbt target folders (`dbt/run-<id>`), the temporary files of the archive and of the run folders (never the run
+    folders themselves: config/conservation.yaml keeps them), and the ingestion's temporary folders of this user
+    older than a day (they live in the system's temporary folder, shared with other MILO_HOMEs: the age tells a dead
+    run's from a live one's). Returns what it removed."""
+    restes = [p for p in (milo_home / "dbt").glob("run-*") if p.name != f"run-{run_courant}"]
+    restes += [p for p in (milo_home / "archive").glob("*/.archive-*.part")]
+    restes += [p for p in (milo_home / "runs").glob("*/.*.tmp")]
+    limite = time.time() - 86400
+    for p in Path(tempfile.gettempdir()).glob("milo-ingestion-*"):
+        with contextlib.suppress(OSError):
+            etat = p.lstat()
+            if etat.st_uid == os.getuid() and etat.st_mtime < limite:
+                restes.append(p)
+    for p in restes:
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                p.unlink()
+    return restes
