@@ -300,3 +300,18 @@ def test_the_dbt_project_is_a_setting_a_copy_with_one_more_model_is_what_the_def
     assert sortie.returncode == 0, sortie.stderr
     assert sortie.stdout.split() == ["marts", str(copie)]
     assert (copie / "target" / "manifest.json").exists()
+
+
+def test_the_programmes_of_the_thematic_sections_are_configuration(tmp_path, monkeypatch):
+    from milo_pipeline.lib import configuration
+
+    assert configuration.programmes_thematiques() == {
+        "sante": ("PROJET SANTE", "EN MARCHE AU FEMININ", "Psychologue"), "ctai": ("CTAI",)}
+    (tmp_path / "programmes_thematiques.yaml").write_text("sante: [PROJET SANTE]\nctai: CTAI\n", encoding="utf-8")
+    monkeypatch.setattr(configuration, "DOSSIER", tmp_path)
+    configuration._lire.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=r"config/programmes_thematiques.yaml, clé « ctai » : « CTAI » invalide"):
+            configuration.programmes_thematiques()
+    finally:
+        configuration._lire.cache_clear()

@@ -20,3 +20,24 @@ def mission_locale() -> dict:
     """config/mission_locale.yaml: the structure that publishes (name, short name, territory names); a copy the
     caller may change."""
     return copy.deepcopy(_lire("mission_locale.yaml"))
+
+
+THEMATIQUES = ("sante", "ctai")
+
+
+def programmes_thematiques() -> dict[str, tuple[str, ...]]:
+    """config/programmes_thematiques.yaml: for each thematic section of the report (`sante`, `ctai`), the starts
+    of the names of its programmes. ValueError (French: file, key, value) if a section is missing or not a list of
+    names."""
+    donnees = _lire(FICHIER_THEMATIQUES)
+    resultat = {}
+    for cle in THEMATIQUES:
+        valeur = donnees.get(cle)
+        if not isinstance(valeur, list) or not valeur or not all(isinstance(v, str) and v.strip() for v in valeur):
+            raise ValueError(f"config/{FICHIER_THEMATIQUES}, clé « {cle} » : « {valeur} » invalide (attendu une liste "
+                             "de débuts de noms de dispositifs, par exemple [PROJET SANTE])")
+        resultat[cle] = tuple(v.strip() for v in valeur)
+    return resultat
+
+
+FICHIER_THEMATIQUES = "programmes_thematiques.yaml"

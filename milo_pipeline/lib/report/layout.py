@@ -14,9 +14,7 @@ from __future__ import annotations
 ENSEMBLE = "Ensemble"  # the modality of the « all programmes » row of the programme indicators
 HORS_TERRITOIRE = "Hors territoire"  # the modality of the youths living outside the Mission Locale's area
 RUBRIQUE_SANTE = "Santé"  # the events' heading of the health section
-# Programmes of the thematic sections, by the start of their name (case ignored): "PROJET SANTE 2024"…
-PROGRAMMES_CTAI = ("CTAI",)
-PROGRAMMES_SANTE = ("PROJET SANTE", "EN MARCHE AU FEMININ", "Psychologue")
+# The programmes of the thematic sections (santé, CTAI) are configuration: config/programmes_thematiques.yaml.
 # Display labels of vocabulary codes (the vocabularies hold the codes only).
 LIBELLES_MODALITES = {("sexe", "F"): "Femmes", ("sexe", "H"): "Hommes"}
 

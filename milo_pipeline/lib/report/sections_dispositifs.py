@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from milo_pipeline.lib.configuration import programmes_thematiques
 from milo_pipeline.lib.formatting import fr_date, fr_nombre, fr_periode
 
 from . import layout
@@ -121,7 +122,7 @@ def section_ctai(r: Rapport) -> list[Section]:
     ind = r.ind
     motif = layout.DISPOSITIFS_SORTIES_MOTIF
     blocs: list[Bloc | None] = []
-    for dispositif in _dispositifs_nommes(ind, layout.PROGRAMMES_CTAI):
+    for dispositif in _dispositifs_nommes(ind, programmes_thematiques()["ctai"]):
         blocs += [
             intertitre(dispositif),
             chiffres(None, [ind.chiffre(i, dispositif) for i in layout.CTAI]),
@@ -130,7 +131,7 @@ def section_ctai(r: Rapport) -> list[Section]:
         ]
     return [r.section("ctai", "CTAI – L'insertion des jeunes primo-arrivants", blocs,
                       definition="Jeunes accompagnés dans le cadre du contrat territorial d'accueil et d'intégration "
-                                 "(dispositif « " + " », « ".join(layout.PROGRAMMES_CTAI) + " … » d'i-milo).",
+                                 "(dispositif « " + " », « ".join(programmes_thematiques()["ctai"]) + " … » d'i-milo).",
                       texte="ctai")]
 
 
@@ -138,7 +139,7 @@ def section_sante(r: Rapport) -> list[Section]:
     ind = r.ind
     evenements = [e for e in r.evenements if e.get("rubrique") == layout.RUBRIQUE_SANTE]
     return [r.section("sante", "Action santé", [
-        _tableau_dispositifs(ind, r.programmes, layout.PROGRAMMES_SANTE),
+        _tableau_dispositifs(ind, r.programmes, programmes_thematiques()["sante"]),
         chiffres("Événements santé", ind.tuiles(layout.SANTE_EVENEMENTS)),
         r.liste_evenements(evenements),
     ], definition="Les dispositifs de santé (psychologue, projets santé, actions sport et santé) et les "
