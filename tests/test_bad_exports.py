@@ -20,13 +20,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import EXPORTS_2024, cli_env, copie_du_run, run_cli, tree
 
 from milo_pipeline import cli
 from milo_pipeline.lib.errors import ExportsInvalides
@@ -34,8 +33,7 @@ from milo_pipeline.lib.ingestion import ingest_exports
 from milo_pipeline.lib.pseudonymisation import ENV_KEY, pseudonymise
 from milo_pipeline.lib.readers import detect_encoding
 
-FIXTURE = Path(__file__).parent / "fixtures" / "exports_2024"
-CLI = str(Path(sys.executable).with_name("milo-pipeline"))
+FIXTURE = EXPORTS_2024
 KEY = "cle-de-test-des-mauvais-exports-32-octets"
 
 
@@ -221,48 +219,28 @@ AVEC_REJETS = {"colonne_de_dates_illisibles", "date_illisible", "hors_vocabulair
                "jeune_inconnu"}
 
 
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+def lancer(args: list[str], home: Path, dagster_home: Path, timeout: int = 900) -> subprocess.CompletedProcess:
+    """The CLI in a subprocess on `home`, its DAGSTER_HOME on tmpfs (conftest.py)."""
+    return run_cli(args, home, env=cli_env(home, DAGSTER_HOME=str(dagster_home)), timeout=timeout)
 
 
 @pytest.fixture(scope="module")
-def dagster_home():
-    """DAGSTER_HOME on tmpfs if there is one (see the module docstring)."""
-    racine = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
-    dossier = Path(tempfile.mkdtemp(prefix="milo-dagster-", dir=racine))
-    yield dossier
-    shutil.rmtree(dossier, ignore_errors=True)
-
-
-def run_cli(args: list[str], home: Path, dagster_home: Path, timeout: int = 900) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MILO_HOME": str(home), ENV_KEY: KEY, "DAGSTER_HOME": str(dagster_home)}
-    env.pop("MILO_WAREHOUSE", None)
-    return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=timeout)
-
-
-@pytest.fixture(scope="module")
-def published(tmp_path_factory, dagster_home):
-    """A good run: the outputs every bad run must leave untouched, and the warehouse it must not change."""
-    root = tmp_path_factory.mktemp("bad_exports")
-    shutil.copytree(FIXTURE, root / "exports")
-    result = run_cli(["run", "--exports", str(root / "exports"), "--period", "2024", "--out", str(root / "out")],
-                     root / "home", dagster_home)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root
+def published(run_2024, tmp_path_factory) -> Path:
+    """A good run (the session's, copied): the outputs every bad run must leave untouched, and the warehouse it must
+    not change."""
+    return copie_du_run(run_2024, tmp_path_factory.mktemp("bad_exports") / "run").root
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("cas", list(CASES))
 def test_bad_export_fails_names_file_column_line_and_publishes_nothing(cas, published, dagster_home, tmp_path,
-                                                                        monkeypatch, capsys):
+                                                                        monkeypatch, env_propre, capsys):
     out, home = published / "out", published / "home"
-    before, warehouse = snapshot(out), (home / "warehouse.duckdb").read_bytes()
+    before, warehouse = tree(out), (home / "warehouse.duckdb").read_bytes()
     exports = tmp_path / "exports"
     shutil.copytree(FIXTURE, exports)
     attendus = CASES[cas](exports)
     monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
-    monkeypatch.setenv(ENV_KEY, KEY)
-    monkeypatch.delenv("MILO_WAREHOUSE", raising=False)
 
     code = cli.main(["--milo-home", str(home), "run", "--exports", str(exports), "--period", "2024",
                      "--out", str(out)])
@@ -275,7 +253,7 @@ def test_bad_export_fails_names_file_column_line_and_publishes_nothing(cas, publ
     run_dir = Path(re.search(r"Data Docs : (\S+)/data_docs/index.html", stderr)[1])
     assert run_dir.parent == home / "runs" and (run_dir / "data_docs" / "index.html").exists()
     assert (f"Rapport des rejets : {run_dir / 'rejets.csv'}" in stderr) == (cas in AVEC_REJETS)
-    assert snapshot(out) == before
+    assert tree(out) == before
     assert (home / "warehouse.duckdb").read_bytes() == warehouse
     assert "J99" not in stdout + stderr  # a raw id is never echoed
 
@@ -285,7 +263,7 @@ def test_quality_gate_blocks_publication_and_warns_of_unknown_columns(published,
     """A well-formed export with an attended interview dated after the export date passes ingestion, then
     fails the blocking `dates` suite: nothing is published. The unknown column is only a warning."""
     out = published / "out"
-    before = snapshot(out)
+    before = tree(out)
     exports = tmp_path / "exports"
     shutil.copytree(FIXTURE, exports)
     jeune = premiere_ligne(exports, "jeunes")["id_jeune"]
@@ -298,8 +276,8 @@ def test_quality_gate_blocks_publication_and_warns_of_unknown_columns(published,
     ecrire(path, "\n".join(ligne + sep + ("commentaire" if i == 0 else "ras")
                            for i, ligne in enumerate(texte.splitlines())) + "\n", encodage)
 
-    result = run_cli(["run", "--exports", str(exports), "--period", "2024", "--out", str(out)],
-                     published / "home", dagster_home)
+    result = lancer(["run", "--exports", str(exports), "--period", "2024", "--out", str(out)],
+                    published / "home", dagster_home)
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "situations_2025-01-15.csv : colonne(s) inconnue(s) du contrat, ignorée(s) : commentaire" in result.stdout
@@ -307,7 +285,7 @@ def test_quality_gate_blocks_publication_and_warns_of_unknown_columns(published,
     assert "evenements_2025-01-15.csv, colonne « date_evenement »" in result.stderr
     assert "derniere_hors_fenetre : 2025-03-01" in result.stderr
     assert "Data Docs : " in result.stderr and "Traceback" not in result.stdout + result.stderr
-    assert snapshot(out) == before
+    assert tree(out) == before
 
 
 @pytest.mark.slow
@@ -315,19 +293,19 @@ def test_a_fifo_export_is_refused_without_hanging(published, dagster_home, tmp_p
     """A named pipe where an export is expected: opening it would wait forever for a writer. It is refused from
     its lstat, in a subprocess with a time limit (a hang fails the test instead of blocking the suite)."""
     out, home = published / "out", published / "home"
-    before, archive = snapshot(out), snapshot(home / "archive")
+    before, archive = tree(out), tree(home / "archive")
     exports = tmp_path / "exports"
     shutil.copytree(FIXTURE, exports)
     path = fichier(exports, "reperage")
     path.unlink()
     os.mkfifo(path)
-    result = run_cli(["run", "--exports", str(exports), "--period", "2024", "--out", str(out)], home, dagster_home,
-                     timeout=300)
+    result = lancer(["run", "--exports", str(exports), "--period", "2024", "--out", str(out)], home, dagster_home,
+                    timeout=300)
     assert result.returncode == 1, result.stdout + result.stderr
     assert (f"{exports} : {path.name} n'est pas un fichier ordinaire mais un tube nommé (FIFO) : refusé"
             in result.stderr), result.stderr
     assert "Traceback" not in result.stdout + result.stderr
-    assert snapshot(out) == before and snapshot(home / "archive") == archive
+    assert tree(out) == before and tree(home / "archive") == archive
 
 
 # -- ingestion only: quarantine under the threshold, cascade, what is echoed ----------------------------------

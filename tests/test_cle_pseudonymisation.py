@@ -8,44 +8,32 @@ stops with a message saying what to do, publishes nothing, and the outputs of th
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import EXPORTS_2024, run_cli, tree
 
 from milo_pipeline.lib.pseudonymisation import ENV_KEY, KEY_FILE
-
-FIXTURE = Path(__file__).parent / "fixtures" / "exports_2024"
-CLI = str(Path(sys.executable).with_name("milo-pipeline"))
 
 pytestmark = pytest.mark.slow
 
 
-def run_cli(root: Path, cle: str | None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MILO_HOME": str(root / "home")}
-    for variable in ("DAGSTER_HOME", "MILO_WAREHOUSE", ENV_KEY):
-        env.pop(variable, None)
-    if cle is not None:
-        env[ENV_KEY] = cle
-    return subprocess.run([CLI, "run", "--exports", str(root / "exports"), "--period", "2024", "--out",
-                           str(root / "out")], env=env, capture_output=True, text=True, timeout=900)
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+def lancer(root: Path, cle: str | None) -> subprocess.CompletedProcess:
+    """A run of root/exports into root/out, MILO_HOME root/home, with `cle` in the environment (None: none)."""
+    return run_cli(["run", "--exports", str(root / "exports"), "--period", "2024", "--out", str(root / "out")],
+                   root / "home", key=cle)
 
 
 @pytest.fixture
 def root(tmp_path) -> Path:
-    shutil.copytree(FIXTURE, tmp_path / "exports")
+    shutil.copytree(EXPORTS_2024, tmp_path / "exports")
     return tmp_path
 
 
 def test_a_10_byte_key_is_refused_with_a_french_message(root):
-    result = run_cli(root, "0123456789")
+    result = lancer(root, "0123456789")
     sortie = result.stdout + result.stderr
     assert result.returncode == 1, sortie
     assert ("Clé de pseudonymisation trop courte (la variable d'environnement MILO_PSEUDONYMISATION_KEY) : "
@@ -65,7 +53,7 @@ def _raw(root: Path) -> list:
 
 
 def test_a_lost_key_stops_the_next_run_and_publishes_nothing(root):
-    premier = run_cli(root, None)  # a brand-new MILO_HOME: its key is created, mode 0600
+    premier = lancer(root, None)  # a brand-new MILO_HOME: its key is created, mode 0600
     assert premier.returncode == 0, premier.stdout + premier.stderr
     cle = root / "home" / KEY_FILE
     assert (cle.stat().st_mode & 0o777) == 0o600 and len(cle.read_text().strip()) == 64
@@ -73,7 +61,7 @@ def test_a_lost_key_stops_the_next_run_and_publishes_nothing(root):
     assert "indicateurs.csv" in publies and "rapport_activite_2024.pdf" in publies
 
     cle.unlink()
-    second = run_cli(root, None)
+    second = lancer(root, None)
     sortie = second.stdout + second.stderr
     assert second.returncode == 1, sortie
     entrepot = root / "home" / "warehouse.duckdb"
@@ -88,7 +76,7 @@ def test_a_lost_key_stops_the_next_run_and_publishes_nothing(root):
     assert tree(root / "out") == publies  # the last good outputs, byte-identical
 
 
-def test_in_dagster_the_refusal_is_a_failure_with_the_french_description(root, monkeypatch):
+def test_in_dagster_the_refusal_is_a_failure_with_the_french_description(root, monkeypatch, env_propre):
     """What the UI shows: the step fails with a dagster Failure whose description is the message (no error
     class, no traceback of ours)."""
     import dagster as dg
@@ -97,7 +85,6 @@ def test_in_dagster_the_refusal_is_a_failure_with_the_french_description(root, m
     from milo_pipeline.defs.resources import MiloSettings
 
     monkeypatch.setenv(ENV_KEY, "0123456789")
-    monkeypatch.delenv("MILO_WAREHOUSE", raising=False)
     milo = MiloSettings(milo_home=str(root / "home"), exports_dir=str(root / "exports"), out_dir=str(root / "out"))
     with dg.instance_for_test() as instance:
         result = dg.materialize([exports_imilo], resources={"milo": milo}, partition_key="2024-12-01",

@@ -76,25 +76,11 @@ Youths (sex · born · commune → territory · QPV · ZRR · level · mobility 
 from __future__ import annotations
 
 import csv
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-FIXTURES = Path(__file__).parent / "fixtures"
-CLI = str(Path(sys.executable).with_name("milo-pipeline"))
-
-pytestmark = pytest.mark.slow
-
-
-def run_cli(args: list[str], home: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MILO_HOME": str(home), "MILO_PSEUDONYMISATION_KEY": "cle-de-test-32-octets-au-minimum"}
-    env.pop("DAGSTER_HOME", None)
-    env.pop("MILO_WAREHOUSE", None)
-    return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=600)
+from conftest import FIXTURES, copie_du_run, pdf_text, tree
 
 
 def read_csv(path: Path) -> list[tuple]:
@@ -102,27 +88,11 @@ def read_csv(path: Path) -> list[tuple]:
         return [tuple(r.values()) for r in csv.DictReader(f)]
 
 
-def tree(folder: Path) -> dict[str, bytes]:
-    """Every file under a folder, by relative path, with its bytes."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def pdf_text(path: Path) -> str:
-    """The PDF's text; pdftotext renders the narrow no-break spaces of French typography as spaces."""
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
-    return text.replace("\u202f", " ").replace("\xa0", " ")
-
-
-@pytest.fixture(scope="module")
-def good_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("e2e")
-    exports = root / "exports"
-    shutil.copytree(FIXTURES / "exports_2024", exports)
-    before = tree(exports)  # the exports and their folder saisies/ (manual inputs)
-    result = run_cli(["run", "--exports", str(exports), "--period", "2024", "--out", str(root / "out")],
-                     root / "home")
-    return root, result, before
+@pytest.fixture
+def good_run(run_2024):
+    """The session's run of exports_2024 for 2024 (conftest.py), read only: (root, result, exports before).
+    Every test using it is slow (conftest.py); the others copy it before running again."""
+    return run_2024.root, run_2024.result, run_2024.exports_avant
 
 
 def test_run_succeeds_and_prints_the_pdf_path(good_run):
@@ -175,8 +145,8 @@ def test_no_personal_data_in_outputs_or_warehouse(good_run):
         assert not any(secret.encode() in b for b in blobs), secret
 
 
-def test_bad_export_fails_cleanly_and_keeps_the_last_good_outputs(good_run):
-    root, _, _ = good_run
+def test_bad_export_fails_cleanly_and_keeps_the_last_good_outputs(run_2024, tmp_path, run_cli):
+    root = copie_du_run(run_2024, tmp_path / "run").root
     out = root / "out"
     published = tree(out)
     assert "indicateurs.csv" in published
@@ -192,16 +162,16 @@ def test_bad_export_fails_cleanly_and_keeps_the_last_good_outputs(good_run):
     assert tree(out) == published
 
 
-def test_usage_errors_exit_2(tmp_path):
+def test_usage_errors_exit_2(tmp_path, run_cli):
     result = run_cli(["run", "--exports", str(tmp_path), "--period", "2024-13", "--out", str(tmp_path / "o")],
                      tmp_path)
     assert result.returncode == 2 and "période invalide" in result.stderr
 
 
-def test_a_second_run_of_the_installation_reuses_the_dbt_parse(good_run):
+def test_a_second_run_of_the_installation_reuses_the_dbt_parse(run_2024, tmp_path, run_cli):
     """dbt's parse state is kept per MILO_HOME; another period changes only the environment variable read by
     int_periodes, so the next run parses that file alone (dbt says why when it cannot)."""
-    root, _, _ = good_run
+    root = copie_du_run(run_2024, tmp_path / "run").root
     home = root / "home"
     assert (home / "dbt" / "partial_parse.msgpack").is_file()
     assert not list((home / "dbt").glob("run-*"))  # each run's dbt target is removed

@@ -23,6 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from conftest import CLI, EXPORTS_2024, cli_env
 
 from milo_pipeline.lib import quality
 from milo_pipeline.lib.fichiers import proteger_milo_home
@@ -30,17 +31,13 @@ from milo_pipeline.lib.outputs import publish, write_atomic
 from milo_pipeline.lib.retention import avant_mois
 from milo_pipeline.referentiels.territoire import COLONNES_EPCI, ecrire_csv
 
-FIXTURE = Path(__file__).parent / "fixtures" / "exports_2024"
-CLI = str(Path(sys.executable).with_name("milo-pipeline"))
+FIXTURE = EXPORTS_2024
 ANCIEN = datetime(2020, 1, 20, 12).timestamp()
 
 
 def env_cli(home: Path) -> dict[str, str]:
     """No key in the environment: the key file is created in MILO_HOME (and checked like the rest)."""
-    env = {**os.environ, "MILO_HOME": str(home)}
-    for nom in ("DAGSTER_HOME", "MILO_WAREHOUSE", "MILO_PSEUDONYMISATION_KEY", "MILO_OUT", "MILO_EXPORTS"):
-        env.pop(nom, None)
-    return env
+    return cli_env(home, key=None)
 
 
 def ouverts_aux_autres(racine: Path) -> list[str]:
@@ -134,6 +131,7 @@ def test_purge_empties_the_archive_of_older_exports(run_prive, tmp_path):
     assert all(p.read_bytes() == data for p, data in avant.items())
 
 
+@pytest.mark.slow  # a fresh interpreter loads the Dagster definitions (dagster, dagster-dbt, the dbt manifest)
 def test_the_code_location_sets_the_private_umask(tmp_path):
     code = ("import os; os.umask(0o022); import milo_pipeline.definitions; "
             "print(oct(os.umask(0o022)))")
@@ -141,7 +139,7 @@ def test_the_code_location_sets_the_private_umask(tmp_path):
     home.mkdir(mode=0o755)
     (home / "warehouse.duckdb").write_bytes(b"")
     (home / "warehouse.duckdb").chmod(0o644)
-    result = subprocess.run([sys.executable, "-c", code], env={**os.environ, "MILO_HOME": str(home)},
+    result = subprocess.run([sys.executable, "-c", code], env=env_cli(home),
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "0o77"
@@ -159,6 +157,7 @@ def test_the_instance_command_writes_a_private_dagster_home(tmp_path):
     assert (home / "dagster" / "dagster.yaml").is_file() and ouverts_aux_autres(home) == []
 
 
+@pytest.mark.slow  # the CLI and a fresh interpreter loading the Dagster definitions
 def test_a_milo_home_that_cannot_be_made_private_is_reported(tmp_path):
     """An immutable folder (chattr +i: even its owner cannot change its mode) stands for a MILO_HOME owned by
     another user."""

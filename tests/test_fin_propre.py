@@ -16,19 +16,10 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from conftest import CLI, FIXTURES, cli_env
 
 from milo_pipeline.defs.resources import MiloSettings
 from milo_pipeline.instance import TAG_HOME, TAG_PID, marquer_runs_interrompus, processus_vivant
-
-FIXTURES = Path(__file__).parent / "fixtures"
-CLI = str(Path(sys.executable).with_name("milo-pipeline"))
-
-
-def cli_env(home: Path) -> dict[str, str]:
-    env = {**os.environ, "MILO_HOME": str(home), "MILO_PSEUDONYMISATION_KEY": "cle-de-test-32-octets-au-minimum"}
-    for variable in ("DAGSTER_HOME", "MILO_WAREHOUSE", "MILO_EXPORTS", "MILO_OUT"):
-        env.pop(variable, None)
-    return env
 
 
 def parents() -> dict[int, int]:

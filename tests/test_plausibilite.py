@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
+from conftest import EXPORTS_2024
 from openpyxl import load_workbook
 from test_bad_exports import ajouter_ligne, fichier, lire, premiere_ligne
 
@@ -23,14 +24,13 @@ from milo_pipeline.lib.ingestion import CONTRACT, ingest_exports
 from milo_pipeline.lib.pseudonymisation import ENV_KEY
 from milo_pipeline.synthetic.generator import generate
 
-FIXTURE = Path(__file__).parent / "fixtures" / "exports_2024"
+FIXTURE = EXPORTS_2024
 KEY = "cle-de-test-de-la-plausibilite-32-octets"
 
 
 @pytest.fixture(autouse=True)
-def cle(monkeypatch):
+def cle(monkeypatch, env_propre):
     monkeypatch.setenv(ENV_KEY, KEY)
-    monkeypatch.delenv("MILO_WAREHOUSE", raising=False)
 
 
 @pytest.fixture
@@ -218,6 +218,7 @@ def _etat(home: Path) -> tuple[bytes, set[str]]:
     return (home / "warehouse.duckdb").read_bytes(), archives(home)
 
 
+@pytest.mark.slow  # the CLI's Dagster run, twice
 @pytest.mark.parametrize("date_export", ["2025-01-15", "2025-02-15"])
 def test_une_forte_baisse_refuse_l_export_sauf_confirmation(date_export, demo, tmp_path, monkeypatch, capsys):
     """The demo loaded, then the same export (or a later one) whose events file lost 40 % of its rows: the CLI
@@ -296,6 +297,7 @@ def test_une_baisse_sous_le_seuil_ou_une_petite_table_passe(demo, tmp_path):
     assert (resultat.lues["evenements"], resultat.lues["parrainages"]) == (5568, 14)
 
 
+@pytest.mark.slow  # two Dagster runs of the ingestion of the demo
 def test_dans_dagster_la_confirmation_est_la_configuration_du_run(demo, tmp_path):
     """The UI's launchpad: `ops: {exports_imilo: {config: {confirmer_baisse: true}}}` confirms the drop; without
     it the step fails with the French message."""

@@ -23,26 +23,23 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
+from conftest import cli_env, pdf_text, run_cli
 
 from milo_pipeline.lib.contract import load_contract
 from milo_pipeline.lib.ingestion import CONTRACT
-from milo_pipeline.lib.pseudonymisation import ENV_KEY, pseudonymise
+from milo_pipeline.lib.pseudonymisation import pseudonymise
 from milo_pipeline.lib.readers import detect_encoding, detect_separator, find_exports
 from milo_pipeline.synthetic.generator import generate
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = str(Path(sys.executable).with_name("milo-pipeline"))
 KEY = "cle-de-test-vie-privee-de-32-octets-au-moins"
 MOTS = re.compile(r"[^\W_]+", re.UNICODE)
 LONGUEUR_SOUS_CHAINE = 6  # shorter secrets are searched as whole words only
@@ -121,18 +118,8 @@ def injecter(exports: Path) -> None:
     ajouter(exports / "allocations_2025-01-15.csv", [{**allocation, "montant": "-12,50"}])
 
 
-@pytest.fixture(scope="module")
-def dagster_home():
-    racine = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
-    dossier = Path(tempfile.mkdtemp(prefix="milo-dagster-", dir=racine))
-    yield dossier
-    shutil.rmtree(dossier, ignore_errors=True)
-
-
-def run_cli(args: list[str], home: Path, dagster_home: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MILO_HOME": str(home), ENV_KEY: KEY, "DAGSTER_HOME": str(dagster_home)}
-    env.pop("MILO_WAREHOUSE", None)
-    return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=900)
+def lancer(args: list[str], home: Path, dagster_home: Path) -> subprocess.CompletedProcess:
+    return run_cli(args, home, env=cli_env(home, KEY, DAGSTER_HOME=str(dagster_home)))
 
 
 @pytest.fixture(scope="module")
@@ -146,15 +133,10 @@ def runs(tmp_path_factory, dagster_home):
     mentor = premiere(refuse / "parrains_2025-01-15.csv")
     ajouter(refuse / "parrains_2025-01-15.csv", [{**mentor, "id_parrain": "M9002", "statut": mentor["nom"]}])
     args = ["--period", "2024", "--out", str(root / "out")]
-    echec = run_cli(["run", "--exports", str(refuse), *args], root / "home", dagster_home)
-    succes = run_cli(["run", "--exports", str(exports), *args], root / "home", dagster_home)
+    echec = lancer(["run", "--exports", str(refuse), *args], root / "home", dagster_home)
+    succes = lancer(["run", "--exports", str(exports), *args], root / "home", dagster_home)
     personnelles, ids = secrets_de(refuse)
     return root, echec, succes, personnelles, ids
-
-
-def pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
 
 
 def fuites(texte: str, personnelles: set[str], ids: set[str], reference: set[str]) -> set[str]:

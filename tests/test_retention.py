@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from conftest import EXPORTS_2024, run_cli
 
 from milo_pipeline.lib import retention
 from milo_pipeline.lib.retention import RetentionInvalide, avant_mois, date_dans_le_nom, lire_duree, purger
-
-CLI = str(Path(sys.executable).with_name("milo-pipeline"))
 
 
 def horodater(path: Path, jour: date, heure: int = 12) -> None:
@@ -183,9 +181,7 @@ def test_a_bad_period_is_refused_in_french(tmp_path, texte, message):
 # -- the command -----------------------------------------------------------------------------------------------
 
 def purge_cli(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MILO_", "DAGSTER_"))}
-    return subprocess.run([CLI, "--milo-home", str(home), "purge", *args], env=env, capture_output=True, text=True,
-                          timeout=120)
+    return run_cli(["--milo-home", str(home), "purge", *args], home, key=None, timeout=120)
 
 
 def test_purge_command_prints_what_it_removed(home):
@@ -212,7 +208,7 @@ def test_a_bad_date_is_a_usage_error(home, jour):
 
 
 @pytest.mark.slow
-def test_after_a_run_the_period_spares_the_exports_the_run_read(tmp_path, monkeypatch, capsys):
+def test_after_a_run_the_period_spares_the_exports_the_run_read(tmp_path, monkeypatch, env_propre, capsys):
     """A real run (in process), the clock set to 01/06/2027: 24 months before is 01/06/2025. The archive of an
     export of 2020 is removed; the exports this run read (dated 2025-01-15, also before) are kept: the outputs just
     published come from them. The manual inputs, archived today without a date in their names, stay too."""
@@ -225,14 +221,12 @@ def test_after_a_run_the_period_spares_the_exports_the_run_read(tmp_path, monkey
         def today(cls):
             return cls(2027, 6, 1)
 
-    fixture = Path(__file__).parent / "fixtures" / "exports_2024"
+    fixture = EXPORTS_2024
     home = tmp_path / "home"
     fichier(home / "archive" / ("9" * 64) / "jeunes_2020-01-15.csv", b"id;nom\n")
     shutil.copytree(fixture, tmp_path / "exports")
     monkeypatch.setattr(cli, "date", Horloge)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
-    monkeypatch.setenv("MILO_PSEUDONYMISATION_KEY", "cle-de-test-de-la-conservation-32-octets")
-    monkeypatch.delenv("MILO_WAREHOUSE", raising=False)
     code = cli.main(["--milo-home", str(home), "run", "--exports", str(tmp_path / "exports"), "--period", "2024",
                      "--out", str(tmp_path / "out")])
     assert code == 0

@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import subprocess
-import sys
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from conftest import EXPORTS_2024, run_cli
 
 from milo_pipeline.defs.saisies import saisies_manuelles
 from milo_pipeline.lib.errors import ExportsInvalides
@@ -228,10 +227,9 @@ def test_written_in_one_transaction_and_replaced_each_time(tmp_path):
         TABLES, 0)
 
 
-def test_the_asset_writes_the_tables_and_fails_on_a_bad_input(tmp_path, dossier, monkeypatch):
+def test_the_asset_writes_the_tables_and_fails_on_a_bad_input(tmp_path, dossier, env_propre):
     from milo_pipeline.defs.resources import MiloSettings
 
-    monkeypatch.delenv("MILO_WAREHOUSE", raising=False)
     exports = dossier.parent
     milo = MiloSettings(milo_home=str(tmp_path / "home"), exports_dir=str(exports), out_dir=str(tmp_path / "out"))
     warehouse = tmp_path / "home" / "warehouse.duckdb"
@@ -364,12 +362,10 @@ def test_a_run_with_a_text_linked_to_the_key_fails_and_the_key_appears_nowhere(t
     cle = home / "pseudonymisation.key"
     cle.write_text(secrets.token_hex(32), encoding="ascii")
     cle.chmod(0o600)
-    shutil.copytree(ROOT / "tests" / "fixtures" / "exports_2024", exports)
+    shutil.copytree(EXPORTS_2024, exports)
     (exports / "saisies" / "textes" / "synthese.md").symlink_to(cle)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MILO_", "DAGSTER_"))}
-    result = subprocess.run([str(Path(sys.executable).with_name("milo-pipeline")), "--milo-home", str(home), "run",
-                             "--exports", str(exports), "--period", "2024", "--out", str(out)],
-                            env=env, capture_output=True, text=True, timeout=900)
+    result = run_cli(["--milo-home", str(home), "run", "--exports", str(exports), "--period", "2024", "--out",
+                      str(out)], home, key=None)
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"saisies/textes/synthese.md : {LIEN}" in result.stderr
     assert "Échec du run : rien n'a été publié" in result.stderr and "Traceback" not in result.stderr

@@ -17,11 +17,10 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from conftest import CLI, EXPORTS_2024, cli_env
 
 from milo_pipeline.defs.resources import MiloSettings
 from milo_pipeline.lib import verrou
-
-CLI = str(Path(sys.executable).with_name("milo-pipeline"))
 
 
 def detenteur(home: Path, duree: float, commande: str = "milo-pipeline run --period 2024") -> subprocess.Popen:
@@ -118,7 +117,7 @@ def test_purge_no_wait_fails_at_once_in_french_and_purge_waits_otherwise(tmp_pat
     home = tmp_path / "home"
     home.mkdir()
     p = detenteur(home, 2)
-    env = {**os.environ, "MILO_HOME": str(home)}
+    env = cli_env(home)
     r = subprocess.run([CLI, "purge", "--before", "2020-01-01", "--no-wait"], env=env, capture_output=True,
                        text=True, timeout=60)
     assert r.returncode == 1, r.stderr
@@ -168,13 +167,6 @@ def test_the_clis_own_run_does_not_wait_for_its_own_lock(tmp_path):
     t.join(60)
     assert not t.is_alive(), "the run waited for its own lock"
     assert resultat["r"].success
-
-
-def cli_env(home: Path) -> dict[str, str]:
-    env = {**os.environ, "MILO_HOME": str(home), "MILO_PSEUDONYMISATION_KEY": "cle-de-test-32-octets-au-minimum"}
-    for variable in ("DAGSTER_HOME", "MILO_WAREHOUSE", "MILO_EXPORTS", "MILO_OUT"):
-        env.pop(variable, None)
-    return env
 
 
 def nb_jeunes_accompagnes(out: Path) -> str:
@@ -232,7 +224,7 @@ def test_a_waiting_command_stopped_by_sigterm_ends_in_french(tmp_path):
     home.mkdir()
     p = detenteur(home, 60)
     try:
-        attente = subprocess.Popen([CLI, "purge", "--before", "2020-01-01"], env={**os.environ, "MILO_HOME": str(home)},
+        attente = subprocess.Popen([CLI, "purge", "--before", "2020-01-01"], env=cli_env(home),
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(3)  # started, and waiting (the assertions below check it said so)
         assert attente.poll() is None
@@ -263,7 +255,7 @@ def test_a_run_launched_from_the_ui_waits_for_the_lock_then_runs(tmp_path):
     from milo_pipeline.lib.report import nom_fichier
 
     home, exports, out = tmp_path / "home", tmp_path / "exports", tmp_path / "out"
-    shutil.copytree(Path(__file__).parent / "fixtures" / "exports_2024", exports)
+    shutil.copytree(EXPORTS_2024, exports)
     home.mkdir()
     p = detenteur(home, 600)
     server = MiloUi(home, log=tmp_path / "ui.log", env={
