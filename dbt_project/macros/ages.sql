@@ -14,3 +14,9 @@
         when {{ age }} >= 26 then '26 ans et plus'
     end
 {%- endmacro %}
+
+
+{#- Whether a youth of that age is a minor (var `age_majorite`); NULL when the age is unknown. -#}
+{% macro est_mineur(age) -%}
+    {{ age }} < {{ var('age_majorite') }}
+{%- endmacro %}

@@ -32,7 +32,7 @@ entrees_dispositif as (
         periode_fin,
         jeune_id
     from dispositifs_periodes
-    where dispositif = 'Ensemble' and is_beneficiaire
+    where dispositif = '{{ var("modalite_ensemble") }}' and is_beneficiaire
 ),
 
 final as (
@@ -41,7 +41,7 @@ final as (
         accompagnes.periode_fin,
         accompagnes.jeune_id,
         jeunes.commune_insee,
-        coalesce(territoire_communes.epci_nom, 'Hors territoire') as territoire,
+        coalesce(territoire_communes.epci_nom, '{{ var("modalite_hors_territoire") }}') as territoire,
         jeunes.qpv_code,
         accompagnes.is_qpv,
         accompagnes.is_zrr,

@@ -76,7 +76,7 @@ final as (
         par_jeune.jeune_id,
         par_jeune.premiere_entree_date is not null as is_entrant,
         par_jeune.premiere_entree_date,
-        par_jeune.premiere_entree_age < 18 as is_mineur,
+        {{ est_mineur('par_jeune.premiere_entree_age') }} as is_mineur,
         jeunes.sexe = 'F' as is_femme,
         jeunes.has_rqth,
         par_jeune.derniere_sortie_date is not null as is_sorti,

@@ -7,7 +7,7 @@ entrees_periodes as (
         periodes.periode_debut,
         periodes.periode_fin,
         dispositifs.jeune_id,
-        coalesce(dispositifs.dispositif, 'Non renseigné') as dispositif,
+        coalesce(dispositifs.dispositif, '{{ var("modalite_non_renseigne") }}') as dispositif,
         dispositifs.entree_date,
         dispositifs.entree_age,
         dispositifs.sortie_date,

@@ -43,7 +43,7 @@ final as (
         motifs_solution.motif_sortie is not null as is_solution,
         coalesce(parrainages_periodes.motif_fin = 'Abandon', false) as is_abandon,
         datediff('day', parrainages_periodes.debut_date, parrainages_periodes.fin_date) / 30.4375 as duree_mois,
-        parrainages_periodes.debut_age < 18 as is_mineur_debut,
+        {{ est_mineur('parrainages_periodes.debut_age') }} as is_mineur_debut,
         jeunes.is_qpv,
         jeunes.is_zrr
     from parrainages_periodes

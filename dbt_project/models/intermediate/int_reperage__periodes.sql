@@ -14,7 +14,7 @@ contacts_periodes as (
         periodes.periode_fin,
         reperage.contact_id,
         reperage.contact_date,
-        coalesce(reperage.canal, 'Non renseigné') as canal,
+        coalesce(reperage.canal, '{{ var("modalite_non_renseigne") }}') as canal,
         reperage.is_repere,
         reperage.jeune_id
     from reperage

@@ -12,7 +12,7 @@ territoires as (
     union all
     select
         'territoire' as vocabulaire,
-        'Hors territoire' as modalite,
+        '{{ var("modalite_hors_territoire") }}' as modalite,
         coalesce(max(ordre), 0) + 1 as ordre
     from territoire_epci
 ),

@@ -41,7 +41,7 @@ arrondis as (
             order by
                 vocabulaires.ordre nulls last,
                 programmes.ordre nulls last,
-                indicateurs_calcules.modalite = 'Ensemble',
+                indicateurs_calcules.modalite = '{{ var("modalite_ensemble") }}',
                 indicateurs_calcules.modalite
         ) as modalite_ordre
     from indicateurs_calcules

@@ -13,7 +13,7 @@ dispositifs as (
     union
     select dispositif from dispositifs_periodes
     union
-    select 'Ensemble' as dispositif
+    select '{{ var("modalite_ensemble") }}' as dispositif
 ),
 
 par_dispositif as (
@@ -32,7 +32,7 @@ par_dispositif as (
 sorties_motif as (
     {{ indicateurs('entrees_periodes', {
         'disp_sorties_motif_nb': 'count(*)',
-    }, filtre='is_sortie_periode', par="dispositif || '|' || coalesce(motif_sortie, 'Non renseigné')") }}
+    }, filtre='is_sortie_periode', par="dispositif || '|' || coalesce(motif_sortie, '" ~ var('modalite_non_renseigne') ~ "')") }}
 ),
 
 final as (
