@@ -1,5 +1,13 @@
 """SVG charts of the report, written as strings by pure functions (no plotting library).
 
+Why hand-built SVG (checked against requirements.lock): matplotlib is not in the stack, nor any other library that
+writes static SVG; altair is there (a dependency of Great Expectations) but turns a chart into SVG only through
+vl-convert or a browser, neither installed nor wanted in a PDF run. WeasyPrint renders inline SVG as it is. Five
+kinds of bars in about 350 lines do what a library would not do here without as much code around it: a masked value
+is never drawn (its bar hatched, « valeur masquée », see below), each text element carries its font (WeasyPrint does
+not inherit it), rows are 25 px apart to face the table beside the chart, and the same input gives the same bytes
+(no ids, dates or float noise), so that the PDFs of two runs compare as equal.
+
 Each function receives (label, value) pairs already computed and only does geometry:
 length of a bar = value / scale × available room. Same input → same string (coordinates
 written with at most two decimals). Every SVG carries `width`, `height` and `viewBox`, the
