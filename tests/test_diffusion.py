@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from milo_pipeline.defs.secret import CONFIG_DIR, DIFFUSION
+from milo_pipeline.defs.secret import DIFFUSION
+from milo_pipeline.lib.configuration import DOSSIER as CONFIG_DIR
 from milo_pipeline.lib.extraits import ConfigurationInvalide, cle, table_publique
 from milo_pipeline.lib.formatting import fr_valeur
 from milo_pipeline.lib.periods import Periode

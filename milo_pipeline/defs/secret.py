@@ -1,18 +1,16 @@
 """Disclosure control of everything a run sends: the run's indicator table masked once, for every recipient (the
 funders' extracts, the public report), against the register of what was ever sent (lib/registre.py)."""
 
-from pathlib import Path
-
 import dagster as dg
 
 from ..lib import extraits, registre, report
+from ..lib.configuration import DOSSIER as CONFIG
 from ..lib.dictionnaire import DictionnaireInvalide
 from .partitions import monthly
 from .resources import MiloSettings
 
-CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
 FINANCEURS = extraits.charger_financeurs()
-DIFFUSION = report.lire_diffusion(CONFIG_DIR / "diffusion.yaml")
+DIFFUSION = report.lire_diffusion(CONFIG / "diffusion.yaml")
 SEUIL = extraits.seuil_commun(FINANCEURS, DIFFUSION.seuil if report.PUBLIQUE in DIFFUSION.versions else None)
 """One k for everything sent: the largest of the funders' and the public report's, so that two recipients never
 hold two versions of a cell."""
