@@ -6,10 +6,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from milo_pipeline.lib.configuration import programmes_thematiques
 from milo_pipeline.lib.formatting import fr_date, fr_nombre, fr_periode
+from milo_pipeline.lib.projet_dbt import dossier_projet
 
 from . import layout
 from .blocs import Bloc, barres, chiffres, intertitre, tableau, texte
@@ -19,7 +24,17 @@ from .section import Rapport, Section
 ECHELONS = ("National", "Régional", "Local")
 NON_CLASSE = "Non classé"
 SANS_NOM = "(dispositif non renseigné)"
-CEJ_DEBUT = date(2022, 3, 1)  # the CEJ's launch: the `*_cumul` indicators count from it (dbt var `cej_debut`)
+
+
+def debut_cej() -> date:
+    """The CEJ's launch, from which the `*_cumul` indicators count: the var `cej_debut` of dbt_project.yml."""
+    return _var_date(dossier_projet() / "dbt_project.yml", "cej_debut")
+
+
+@cache
+def _var_date(projet: Path, nom: str) -> date:
+    with open(projet, encoding="utf-8") as f:
+        return date.fromisoformat(str(yaml.safe_load(f)["vars"][nom]))
 
 
 def lignes_dispositifs(ind: Indicateurs, programmes: list[Row],
@@ -102,16 +117,16 @@ def section_dispositifs(r: Rapport) -> list[Section]:
 def section_cej(r: Rapport) -> list[Section]:
     ind = r.ind
     paires = layout.CEJ_PERIODE_ET_CUMUL
-    debut_cej = f"Depuis le {fr_date(CEJ_DEBUT)}"
+    depuis = f"Depuis le {fr_date(debut_cej())}"
     periode_et_cumul = tableau(
-        "La période et le cumul depuis le lancement", [fr_periode(ind.debut, ind.fin).capitalize(), debut_cej],
+        "La période et le cumul depuis le lancement", [fr_periode(ind.debut, ind.fin).capitalize(), depuis],
         [{"libelle": ind.libelle(p), "cellules": [ind.valeur(p), ind.valeur(c)]} for p, c in paires],
         premiere_colonne="Indicateur")
     return [r.section("cej", "Contrat d'Engagement Jeune", [
-        chiffres(debut_cej, [ind.chiffre(c) for _, c in paires]),
+        chiffres(depuis, [ind.chiffre(c) for _, c in paires]),
         periode_et_cumul,
-    ], definition="Le Contrat d'Engagement Jeune (CEJ), lancé le 1er mars 2022 : entrées, sorties et profil des "
-                  "jeunes, sur la période et en cumul depuis son lancement.", texte="cej")]
+    ], definition=f"Le Contrat d'Engagement Jeune (CEJ), lancé le {fr_date(debut_cej())} : entrées, sorties et "
+                  "profil des jeunes, sur la période et en cumul depuis son lancement.", texte="cej")]
 
 
 def _dispositifs_nommes(ind: Indicateurs, prefixes: Sequence[str]) -> list[str]:
