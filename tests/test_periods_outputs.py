@@ -5,7 +5,15 @@ from datetime import date
 import pytest
 
 from milo_pipeline.lib.outputs import PublicationImpossible, format_valeur, indicateurs_csv, publish, write_atomic
-from milo_pipeline.lib.periods import Periode, from_window, parse_period, partition_keys, periods_to_compute
+from milo_pipeline.lib.periods import (
+    Periode,
+    from_partition_keys,
+    from_window,
+    parse_period,
+    partition_keys,
+    periods_to_compute,
+)
+from milo_pipeline.lib.rapport_du_run import SourcesRapport
 
 
 def test_parse_period():
@@ -86,3 +94,23 @@ def test_publish_failing_midway_leaves_every_previous_output(tmp_path):
         publish(staging, out)
     assert (out / "a.csv").read_bytes() == b"old a" and (out / "sous").read_bytes() == b"old sous"
     assert sorted(p.name for p in out.iterdir()) == ["a.csv", "sous"]
+
+
+def test_a_range_of_partition_keys_is_its_period():
+    assert from_partition_keys("2024-01-01", "2024-12-01") == parse_period("2024")
+    assert from_partition_keys("2024-02-01T00:00:00+01:00", "2024-02-01") == parse_period("2024-02")
+    with pytest.raises(ValueError):
+        from_partition_keys("2024-01", "2024-02")
+
+
+def test_the_report_warns_of_texts_and_sections_it_could_not_show_the_dashboard_does_not():
+    contexte = {"textes_ignores": ["epci_inconnu"],
+                "sections": [{"titre": "Parrainage", "absent": "Données non disponibles pour la période."},
+                             {"titre": "Emploi", "absent": None}]}
+    annee = SourcesRapport(parse_period("2024"), [], [], [], [], {}, {}, [])
+    assert annee.avertissements(contexte) == [
+        "saisies/textes/epci_inconnu.md : aucune section du rapport ne correspond (territoire inconnu ?), texte non "
+        "repris",
+        "Rapport, section « Parrainage » : Données non disponibles pour la période."]
+    mois = SourcesRapport(parse_period("2024-03"), [], [], [], [], {}, {}, [])
+    assert mois.avertissements(contexte) == []

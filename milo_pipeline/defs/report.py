@@ -10,20 +10,11 @@ import dagster as dg
 
 from ..lib import report
 from ..lib.apercu import apercu_markdown
-from ..lib.configuration import mission_locale
 from ..lib.errors import ExportsInvalides
 from ..lib.outputs import PublicationImpossible, indicateurs_csv
 from ..lib.publication import preparer_rapport_public, publier
-from ..lib.saisies import DOSSIER as DOSSIER_SAISIES
-from ..lib.saisies import lire_textes
-from ..lib.warehouse import (
-    date_exports,
-    lire_dictionnaire,
-    lire_evenements_saisis,
-    lire_indicateurs,
-    lire_programmes,
-    lire_vocabulaires,
-)
+from ..lib.rapport_du_run import lire_sources
+from ..lib.warehouse import lire_dictionnaire, lire_indicateurs
 from .extraits import EXTRAITS
 from .partitions import monthly, periode_du_run
 from .resources import MiloSettings
@@ -58,53 +49,24 @@ def indicateurs_fichier(context: dg.AssetExecutionContext, milo: MiloSettings) -
 )
 def rapport_activite(context: dg.AssetExecutionContext, milo: MiloSettings) -> dg.MaterializeResult:
     periode = periode_du_run(context)
-    rows = lire_indicateurs(milo.warehouse)
-    dictionnaire = lire_dictionnaire(milo.warehouse)
-    programmes = lire_programmes(milo.warehouse)
-    vocabulaires = lire_vocabulaires(milo.warehouse)
-    meta = {
-        "mission_locale": mission_locale(),
-        "periode_debut": periode.debut,
-        "periode_fin": periode.fin,
-        "date_exports": date_exports(milo.warehouse),
-        "genere_le": date.today(),
-    }
-    textes, evenements = {}, []
-    if not periode.is_mois:
-        try:
-            textes = lire_textes(milo.exports / DOSSIER_SAISIES)
-        except ExportsInvalides as exc:
-            raise dg.Failure(description=exc.texte(), allow_retries=False) from None
-        evenements = lire_evenements_saisis(milo.warehouse)
+    try:
+        sources = lire_sources(milo.warehouse, milo.exports, periode, date.today())
+    except ExportsInvalides as exc:
+        raise dg.Failure(description=exc.texte(), allow_retries=False) from None
     metadata: dict = {"periode": periode.label, "versions": ", ".join(DIFFUSION.versions)}
     for version in DIFFUSION.versions:
-        if version == report.INTERNE:
-            lignes = rows
-        else:
-            lignes = preparer_rapport_public(milo.warehouse, context.run_id, rows)
-        options = {"version": version, "seuil": SEUIL}
-        if periode.is_mois:
-            contexte = report.build_dashboard_context(lignes, dictionnaire, programmes, meta, vocabulaires, **options)
-        else:
-            contexte = report.build_report_context(lignes, dictionnaire, programmes, meta, vocabulaires,
-                                                   textes=textes, evenements=evenements, **options)
-            if version == DIFFUSION.versions[0]:  # the same warnings for both versions: said once
-                _avertir(context, contexte)
+        lignes = (sources.lignes if version == report.INTERNE
+                  else preparer_rapport_public(milo.warehouse, context.run_id, sources.lignes))
+        contexte = sources.contexte(lignes, version, SEUIL)
+        if version == DIFFUSION.versions[0]:  # the same warnings for both versions: said once
+            for avertissement in sources.avertissements(contexte):
+                context.log.warning(avertissement)
         path = milo.staging(context.run_id) / report.nom_fichier(periode, version)
         report.render_pdf(contexte, path)
         metadata[f"fichier_provisoire_{version}"] = dg.MetadataValue.path(str(path))
     if report.PUBLIQUE in DIFFUSION.versions:
         metadata["seuil_public"] = SEUIL
     return dg.MaterializeResult(metadata=metadata)
-
-
-def _avertir(context: dg.AssetExecutionContext, contexte: dict) -> None:
-    for nom in contexte["textes_ignores"]:
-        context.log.warning(f"{DOSSIER_SAISIES}/textes/{nom}.md : aucune section du rapport ne correspond "
-                            "(territoire inconnu ?), texte non repris")
-    for section in contexte["sections"]:
-        if section["absent"]:
-            context.log.warning(f"Rapport, section « {section['titre']} » : {section['absent']}")
 
 
 @dg.asset(
