@@ -94,22 +94,20 @@ def fr_nombre(v: object, decimales: int = 0) -> str:
     return format_decimal(abs(d) if d == 0 else d, format=motif, locale=LOCALE)
 
 
+def _suivi_de(v: object, decimales: int, signe: str) -> str:
+    """The number, U+202F, then `signe` ("%", "€", "mois"); a mark or « – » alone."""
+    texte = fr_nombre(v, decimales)
+    return texte if texte == ABSENT or masque(v) is not None else f"{texte}{ESPACE_FINE}{signe}"
+
+
 def fr_pct(v: object, decimales: int = 1) -> str:
     """51.25 → "51,3 %" (one decimal, U+202F before the sign)."""
-    if (m := masque(v)) is not None:
-        return str(m)
-    if arrondi(v, decimales) is None:
-        return ABSENT
-    return f"{fr_nombre(v, decimales)}{ESPACE_FINE}%"
+    return _suivi_de(v, decimales, "%")
 
 
 def fr_eur(v: object, decimales: int = 0) -> str:
     """110406 → "110 406 €"."""
-    if (m := masque(v)) is not None:
-        return str(m)
-    if arrondi(v, decimales) is None:
-        return ABSENT
-    return f"{fr_nombre(v, decimales)}{ESPACE_FINE}€"
+    return _suivi_de(v, decimales, "€")
 
 
 def fr_evolution(v: object) -> str:
@@ -137,7 +135,7 @@ def fr_valeur(v: object, unite: str) -> str:
         centimes = arrondi(v, 2)
         return fr_eur(v, 0 if centimes is None or centimes == centimes.to_integral_value() else 2)
     if unite == "mois":
-        return ABSENT if arrondi(v, 1) is None else f"{fr_nombre(v, 1)}{ESPACE_FINE}mois"
+        return _suivi_de(v, 1, "mois")
     return fr_nombre(v, 1)
 
 
