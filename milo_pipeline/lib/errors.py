@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 
 @dataclass(frozen=True)
@@ -12,13 +13,14 @@ class Probleme:
     colonne: str | None = None
     ligne: int | None = None
     valeur: str | None = None
+    ETIQUETTE_COLONNE: ClassVar[str] = "colonne"  # how the message names the place (« champ » in a manual input)
 
     def __str__(self) -> str:
         lieu = [self.fichier]
         if self.ligne is not None:
             lieu.append(f"ligne {self.ligne}")
         if self.colonne is not None:
-            lieu.append(f"colonne « {self.colonne} »")
+            lieu.append(f"{self.ETIQUETTE_COLONNE} « {self.colonne} »")
         texte = ", ".join(lieu) + " : " + self.message
         if self.valeur is not None:
             texte += f" (valeur lue : « {self.valeur} »)"

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import duckdb
 import yaml
@@ -74,16 +74,7 @@ TABLE_PREFIXE = "saisie_"
 class ProblemeSaisie(Probleme):
     """A problem in a manual input: `colonne` holds the key path (`budgets[0].charges.Loyers`)."""
 
-    def __str__(self) -> str:
-        lieu = [self.fichier]
-        if self.ligne is not None:
-            lieu.append(f"ligne {self.ligne}")
-        if self.colonne is not None:
-            lieu.append(f"champ « {self.colonne} »")
-        texte = ", ".join(lieu) + " : " + self.message
-        if self.valeur is not None:
-            texte += f" (valeur lue : « {self.valeur} »)"
-        return texte
+    ETIQUETTE_COLONNE: ClassVar[str] = "champ"
 
 
 class SaisiesInvalides(ExportsInvalides):
@@ -305,14 +296,20 @@ def _decimal(valeur: Any) -> Decimal | None:
 # --------------------------------------------------------------------------------------------
 # The four files
 # --------------------------------------------------------------------------------------------
+def _annee(f: _Fichier, saisies: Saisies, d: dict) -> int | None:
+    """The file's `annee`, recorded (a year's run warns of a file of another year); None if absent or invalid."""
+    annee = f.annee(d.get("annee"), ("annee",)) if d.get("annee") is not None else None
+    if annee is not None:
+        saisies.annees[f.nom] = annee
+    return annee
+
+
 def _effectifs(f: _Fichier, saisies: Saisies) -> None:
     d = f.mapping(f.donnees, (), ("annee", "salaries"), ("annee", "salaries"))
     if d is None:
         return
-    annee = f.annee(d.get("annee"), ("annee",)) if d.get("annee") is not None else None
+    annee = _annee(f, saisies, d)
     salaries = f.mapping(d.get("salaries"), ("salaries",)) if d.get("salaries") is not None else None
-    if annee is not None:
-        saisies.annees[f.nom] = annee
     if salaries is None:
         return
     vus: set[str] = set()
@@ -354,10 +351,8 @@ def _budget(f: _Fichier, saisies: Saisies) -> None:
     d = f.mapping(f.donnees, (), ("annee", "budgets"), ("annee", "budgets"))
     if d is None:
         return
-    annee = f.annee(d.get("annee"), ("annee",)) if d.get("annee") is not None else None
+    annee = _annee(f, saisies, d)
     budgets = f.liste(d.get("budgets"), ("budgets",)) if d.get("budgets") is not None else None
-    if annee is not None:
-        saisies.annees[f.nom] = annee
     if budgets is None:
         return
     vus: set[tuple[str, int]] = set()
@@ -385,9 +380,7 @@ def _satisfaction(f: _Fichier, saisies: Saisies) -> None:
     d = f.mapping(f.donnees, (), ("annee", *PUBLICS_SATISFACTION), ("annee",))
     if d is None:
         return
-    annee = f.annee(d.get("annee"), ("annee",)) if d.get("annee") is not None else None
-    if annee is not None:
-        saisies.annees[f.nom] = annee
+    annee = _annee(f, saisies, d)
     if not any(p in d for p in PUBLICS_SATISFACTION):
         f.erreur((), f"aucune enquête saisie (attendu : {', '.join(PUBLICS_SATISFACTION)})")
     for public in PUBLICS_SATISFACTION:
