@@ -7,8 +7,7 @@ from datetime import datetime
 import dagster as dg
 
 from ..lib import extraits, registre
-from ..lib.periods import from_window
-from .partitions import monthly
+from .partitions import monthly, periode_du_run
 from .resources import MiloSettings
 from .secret import FINANCEURS, SEUIL, secret_statistique
 
@@ -29,8 +28,7 @@ def extrait_asset(financeur: extraits.Financeur) -> dg.AssetsDefinition:
                     "publication.",
     )
     def _extrait(context: dg.AssetExecutionContext, milo: MiloSettings) -> dg.MaterializeResult:
-        window = context.partition_time_window
-        periode = from_window(window.start.date(), window.end.date())
+        periode = periode_du_run(context)
         if (note := extraits.sans_periode(financeur, periode)) is not None:
             return dg.MaterializeResult(metadata={"lignes": 0, "note": note})
         try:
