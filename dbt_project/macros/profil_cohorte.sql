@@ -7,8 +7,9 @@
     population   CTE of the calling model holding int_jeunes__periodes (one row per youth and period)
     cohorte      name of the cohort: its rows are those where is_<cohorte>, its age band <cohorte>_tranche_age
     autres       the cohort's own indicators (id → expression, as for `indicateurs`), computed with the profile
+    repartitions the cohort's own breakdowns (id → column, as for `repartition`), computed with the profile's
     periodes     CTE of the periods -#}
-{% macro profil_cohorte(prefixe, population, cohorte, autres=none, periodes='periodes') %}
+{% macro profil_cohorte(prefixe, population, cohorte, autres=none, repartitions=none, periodes='periodes') %}
     {%- set definitions = {
         prefixe ~ '_nb_jeunes': 'count(jeune_id)',
         prefixe ~ '_qpv_pct': pourcentage(nb('is_qpv'), 'count(jeune_id)'),
@@ -19,6 +20,12 @@
         prefixe ~ '_voiture_nb': nb('has_voiture'),
     } -%}
     {%- do definitions.update(autres or {}) -%}
+    {%- set colonnes = {
+        prefixe ~ '_sexe_pct': 'sexe',
+        prefixe ~ '_tranche_age_pct': cohorte ~ '_tranche_age',
+        prefixe ~ '_hebergement_pct': 'hebergement_categorie',
+    } -%}
+    {%- do colonnes.update(repartitions or {}) -%}
     with
 
     profil as (
@@ -26,11 +33,7 @@
     ),
 
     repartitions as (
-        {{ repartition(population, {
-            prefixe ~ '_sexe_pct': 'sexe',
-            prefixe ~ '_tranche_age_pct': cohorte ~ '_tranche_age',
-            prefixe ~ '_hebergement_pct': 'hebergement_categorie',
-        }, filtre='is_' ~ cohorte, periodes=periodes) }}
+        {{ repartition(population, colonnes, filtre='is_' ~ cohorte, periodes=periodes) }}
     )
 
     select * from profil

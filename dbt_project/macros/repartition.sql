@@ -1,8 +1,9 @@
 {#- Breakdown of a population by a column, as long rows (periode_debut, periode_fin, indicateur, modalite,
     valeur): for each indicator, every modality of its vocabulary (column `vocabulaire` of the dictionary, the
-    modalities of `int_vocabulaires`, zeros included) with the share (%) of the population's rows of the period
-    holding that modality in the column (no value over an empty population; a NULL or unlisted value counts in
-    the population, in no modality).
+    modalities of `int_vocabulaires`, zeros included; a vocabulary with no modality there, like `qpv`: the values
+    present in the column over the run's periods) with the share (%) of the population's rows of the period holding that modality in the
+    column (no value over an empty population; a NULL or unlisted value counts in the population, in no
+    modality).
 
     population   name of a CTE of the calling model: one row per youth and period (periode_debut, periode_fin)
     filtre       condition keeping the population's rows that count, none = all
@@ -26,17 +27,6 @@
         group by all
     ),
 
-    modalites_listees as (
-        -- the modalities of each indicator, from its vocabulary in the dictionary
-        select
-            dictionnaire.indicateur,
-            vocabulaires.modalite
-        from {{ ref('indicateurs_dictionnaire') }} as dictionnaire
-        inner join {{ ref('int_vocabulaires') }} as vocabulaires
-            on dictionnaire.vocabulaire = vocabulaires.vocabulaire
-        where dictionnaire.indicateur in ('{{ ids | join("', '") }}')
-    ),
-
     modalites_lignes as (
         -- one row per row of the population and indicator: the row's modality
         select * from (
@@ -49,6 +39,28 @@
             from {{ population_filtree(population, filtre) }}
         )
         unpivot (modalite for indicateur in ({{ ids | join(', ') }}))
+    ),
+
+    vocabulaires_listes as (
+        -- the modalities of each indicator, from its vocabulary in the dictionary
+        select
+            dictionnaire.indicateur,
+            vocabulaires.modalite
+        from {{ ref('indicateurs_dictionnaire') }} as dictionnaire
+        inner join {{ ref('int_vocabulaires') }} as vocabulaires
+            on dictionnaire.vocabulaire = vocabulaires.vocabulaire
+        where dictionnaire.indicateur in ('{{ ids | join("', '") }}')
+    ),
+
+    modalites_listees as (
+        select * from vocabulaires_listes
+        union all
+        -- a vocabulary without listed modalities: the modalities present in the population over the run's periods
+        select distinct
+            indicateur,
+            modalite
+        from modalites_lignes
+        where indicateur not in (select indicateur from vocabulaires_listes)
     )
 
     select

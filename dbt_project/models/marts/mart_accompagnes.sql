@@ -1,6 +1,6 @@
 {#- Jeunes accompagnés (acc_*) and PACEA allowance (pacea_*) indicators, long rows: one per period, indicator
     and modality. The cohort's profile (macro profil_cohorte) is shared with the premier accueil; the
-    accompanied youths' own indicators are its `autres`. -#}
+    accompanied youths' own indicators are its `autres`, their own breakdowns its `repartitions`. -#}
 with
 {{ imports(
     periodes='int_periodes',
@@ -10,6 +10,7 @@ with
 accompagnes as (
     {{ profil_cohorte('acc', 'jeunes_periodes', cohorte='accompagne', autres={
         'acc_nb_entretiens_individuels': 'coalesce(sum(nb_entretiens_individuels), 0)',
+    }, repartitions={
     }) }}
 ),
 
