@@ -93,3 +93,14 @@ def test_a_total_of_distinct_youths_may_be_below_the_sum_of_its_programmes_never
         assert (f"disp_nb_sorties (hors_bornes : 1, periode_debut : 2024-01-01, periode_fin : 2024-12-31, "
                 f"modalite_total : Ensemble, total : {ensemble:.0f}, somme_modalites : 42, plus_grande_modalite : 30)"
                 ) in result.description
+
+
+def test_a_dictionary_naming_an_unknown_indicator_blocks_with_its_column_and_value(tmp_path):
+    milo = warehouse(tmp_path, GOOD)
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute("update indicateurs_dictionnaire set total = 'acc_nb_jeune' where indicateur = 'terr_nb_jeunes'")
+    result = run(gx_repartitions, milo)
+    assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
+    assert result.description == (
+        "dbt_project/seeds/indicateurs_dictionnaire.csv, colonne « total » : indicateur « terr_nb_jeunes » : "
+        "« acc_nb_jeune » n'est pas un indicateur du dictionnaire (valeur lue : « acc_nb_jeune »)")

@@ -12,8 +12,9 @@ Data Docs (MILO_HOME/runs/<run_id>/data_docs/index.html).
 import dagster as dg
 from dagster._core.errors import DagsterInvalidPropertyError
 
-from ..lib import quality
+from ..lib import dictionnaire, quality
 from ..lib.contract import load_contract
+from ..lib.dictionnaire import DictionnaireInvalide
 from ..lib.ingestion import CONTRACT
 from ..lib.warehouse import lire_dictionnaire, read_frame
 from .resources import MiloSettings
@@ -86,20 +87,32 @@ gx_dates = _bloquant(
                 description="Suite GX `repartitions` : les parts d'une répartition somment à 100 (±0,2) ; le total "
                             "d'une répartition en effectifs est entre sa plus grande modalité et leur somme.")
 def gx_repartitions(context: dg.AssetCheckExecutionContext, milo: MiloSettings) -> dg.AssetCheckResult:
+    try:
+        indicateurs = dictionnaire.indicateurs(lire_dictionnaire(milo.warehouse))
+    except DictionnaireInvalide as exc:
+        return _dictionnaire_invalide(exc)
     return _check_result(*_valider(context, milo, "gx_repartitions", "Suite GX `repartitions` : répartitions",
-                                   "repartitions", quality.sql_repartitions(lire_dictionnaire(milo.warehouse))))
+                                   "repartitions", quality.sql_repartitions(indicateurs)))
 
 
 @dg.asset_check(asset=INDICATEURS, name="gx_parts_atteignables", blocking=True,
                 description="Suite GX `parts` : une part p d'un effectif n vaut 100·k/n pour un entier k, à "
                             "l'arrondi près (55,7 % de 3 jeunes est refusé).")
 def gx_parts_atteignables(context: dg.AssetCheckExecutionContext, milo: MiloSettings) -> dg.AssetCheckResult:
-    dictionnaire = lire_dictionnaire(milo.warehouse)
+    try:
+        indicateurs = dictionnaire.indicateurs(lire_dictionnaire(milo.warehouse))
+    except DictionnaireInvalide as exc:
+        return _dictionnaire_invalide(exc)
     resultat, lignes = _valider(context, milo, "gx_parts_atteignables", "Suite GX `parts` : parts atteignables",
-                                "parts", quality.sql_parts(REGLAGES, dictionnaire))
-    non_verifiees = read_frame(milo.warehouse, quality.sql_parts_non_verifiees(REGLAGES, dictionnaire)
+                                "parts", quality.sql_parts(REGLAGES, indicateurs))
+    non_verifiees = read_frame(milo.warehouse, quality.sql_parts_non_verifiees(REGLAGES, indicateurs)
                                )["indicateur"].tolist()
     return _check_result(resultat, lignes, parts_non_verifiees=", ".join(non_verifiees) or "aucune")
+
+
+def _dictionnaire_invalide(exc: DictionnaireInvalide) -> dg.AssetCheckResult:
+    """A dictionary the suite cannot read blocks the outputs, saying which row and column."""
+    return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.ERROR, description=str(exc))
 
 
 def _avertissement(context, milo: MiloSettings, nom: str, titre: str, suite: str, sql: str,

@@ -12,7 +12,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from . import dictionnaire
+from .dictionnaire import Indicateur
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -163,29 +163,29 @@ order by f.table_export
 """
 
 
-def effectifs(reglages: Reglages, dictionnaire_lignes: Iterable[Mapping]) -> list[tuple[str, str, str | None]]:
+def effectifs(reglages: Reglages, indicateurs: Mapping[str, Indicateur]) -> list[tuple[str, str, str | None]]:
     """(share, its headcount, the headcount's modality: None, a modality, or "*" the share's own) from the
     dictionary's `population` column. A value computed on several populations (a ratio) or on none (a budget) has
     no single headcount; a share in `parts_atteignables.exclure` is left out."""
     return [(i.id, i.population[0].indicateur, i.population[0].modalite)
-            for i in dictionnaire.indicateurs(dictionnaire_lignes).values()
+            for i in indicateurs.values()
             if i.population and len(i.population) == 1 and i.id not in reglages.parts_exclues]
 
 
-def _regles_parts(reglages: Reglages, dictionnaire_lignes: Iterable[Mapping]) -> str:
+def _regles_parts(reglages: Reglages, indicateurs: Mapping[str, Indicateur]) -> str:
     lignes = [f"({_lit(p)}, {_lit(n)}, {_lit(m) if m else 'null'})"
-              for p, n, m in effectifs(reglages, dictionnaire_lignes)]
+              for p, n, m in effectifs(reglages, indicateurs)]
     if not lignes:
         return "regles(indicateur, effectif, modalite_effectif) as (select null, null, null where false)"
     return f"regles(indicateur, effectif, modalite_effectif) as (values {', '.join(lignes)})"
 
 
-def sql_parts(reglages: Reglages, dictionnaire_lignes: Iterable[Mapping]) -> str:
+def sql_parts(reglages: Reglages, indicateurs: Mapping[str, Indicateur]) -> str:
     """One row per share (unit pct) with a known headcount n: the nearest whole k and how far p is from 100·k/n
-    (100 when n is 0: a share of nobody has no value). `dictionnaire_lignes`: the dictionary the warehouse was built
-    with (`warehouse.lire_dictionnaire`)."""
+    (100 when n is 0: a share of nobody has no value). `indicateurs`: the dictionary the warehouse was built with
+    (`dictionnaire.indicateurs(warehouse.lire_dictionnaire(…))`)."""
     return f"""
-with {_regles_parts(reglages, dictionnaire_lignes)},
+with {_regles_parts(reglages, indicateurs)},
 parts as (
     select p.periode_debut, p.periode_fin, p.indicateur, p.modalite, p.valeur, n.valeur as effectif
     from main.indicateurs as p
@@ -206,28 +206,27 @@ order by all
 """
 
 
-def sql_parts_non_verifiees(reglages: Reglages, dictionnaire_lignes: Iterable[Mapping]) -> str:
+def sql_parts_non_verifiees(reglages: Reglages, indicateurs: Mapping[str, Indicateur]) -> str:
     """The shares (unit pct) of the table that `sql_parts` does not check."""
-    return (f"with {_regles_parts(reglages, dictionnaire_lignes)} select distinct indicateur from main.indicateurs "
+    return (f"with {_regles_parts(reglages, indicateurs)} select distinct indicateur from main.indicateurs "
             f"where unite = 'pct' and indicateur not in (select indicateur from regles) order by 1")
 
 
 SQL_INDICATEURS = "select * from main.indicateurs"
 
-def totaux(dictionnaire_lignes: Iterable[Mapping]) -> list[tuple[str, str, str | None]]:
+def totaux(indicateurs: Mapping[str, Indicateur]) -> list[tuple[str, str, str | None]]:
     """(breakdown, its total, the total's modality: None, a modality, or "*" the part's own, before « | ») for every
     breakdown in counts whose dictionary `total` is a count."""
-    indicateurs = dictionnaire.indicateurs(dictionnaire_lignes)
     return [(i.id, i.total[0].indicateur, i.total[0].modalite) for i in indicateurs.values()
             if i.unite == "nb" and i.total and indicateurs[i.total[0].indicateur].unite == "nb"]
 
 
-def sql_repartitions(dictionnaire_lignes: Iterable[Mapping]) -> str:
+def sql_repartitions(indicateurs: Mapping[str, Indicateur]) -> str:
     """One row per period and breakdown whose shares sum to 100 (dictionary column `somme_100`): their sum; and one
     row per period, breakdown in counts and total (dictionary column `total`): the total, the sum and the largest of
     its modalities, and how far the total is outside [largest, sum] (`hors_bornes`). A total of distinct people (a
     youth in two programmes) is below the sum of its modalities, never above it nor below one of them."""
-    regles = [f"({_lit(r)}, {_lit(t)}, {_lit(m) if m else 'null'})" for r, t, m in totaux(dictionnaire_lignes)]
+    regles = [f"({_lit(r)}, {_lit(t)}, {_lit(m) if m else 'null'})" for r, t, m in totaux(indicateurs)]
     valeurs = f"values {', '.join(regles)}" if regles else "select null, null, null where false"
     return f"""
 with regles(indicateur, total, modalite_total) as ({valeurs}),
