@@ -133,9 +133,9 @@ class Indicateurs:
         return {"indicateur": indicateur, "libelle": libelle or self.libelle(indicateur),
                 "signe": self.est_evolution(indicateur), **self.valeur(indicateur, modalite)}
 
-    def tuiles(self, tuiles: Iterable[tuple[str, str | None, str | None]], modalite: str | None = None) -> list[dict]:
+    def tuiles(self, tuiles: Iterable[tuple[str, str | None, str | None]]) -> list[dict]:
         """The key figures of a layout's tiles (id, modalité, libellé)."""
-        return [self.chiffre(i, m if m is not None else modalite, libelle) for i, m, libelle in tuiles]
+        return [self.chiffre(i, m, libelle) for i, m, libelle in tuiles]
 
     def modalites_de(self, indicateur: str) -> list[str]:
         """The modalities of an indicator: its vocabulary's (in order) then the others, in the rows' order."""
