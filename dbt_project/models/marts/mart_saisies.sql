@@ -11,7 +11,7 @@
     'rh_contrat_nb': 'contrat',
     'rh_contrat_sexe_nb': "contrat || '|' || sexe",
 } -%}
-{#- The budget indicators: sum of `montant`, [rows counted, breakdown]; a budget is named « Nature exercice ». -#}
+{#- The budget indicators: sum of `montant`, [rows summed (filtre), breakdown (par)]; a budget is « Nature exercice ». -#}
 {%- set budgets = {
     'budget_charges_eur': ["sens = 'charges'", 'budget'],
     'budget_produits_eur': ["sens = 'produits'", 'budget'],
