@@ -1,9 +1,10 @@
 """The report's layout, by hand: which indicator goes in which tile, table or chart of which section.
 
-Plain data, no code. This is the only place of the report where an indicator id is written; the rendering code
-(the `sections_*` modules) reads these names. What is not laid out here still shows: each section ends with
-« Autres indicateurs », the ids of its `section` in the dictionary (dbt_project/seeds/indicateurs_dictionnaire.csv)
-it did not lay out, and the last section « Autres indicateurs » lists every other indicator of the period.
+Plain data (two fixed modalities are read from the dbt project). This is the only place of the report where an
+indicator id is written; the rendering code (the `sections_*` modules) reads these names. What is not laid out
+here still shows: each section ends with « Autres indicateurs », the ids of its `section` in the dictionary
+(dbt_project/seeds/indicateurs_dictionnaire.csv) it did not lay out, and the last section « Autres indicateurs »
+lists every other indicator of the period.
 
 A tile is `(id, modalité, libellé)`: modalité None for an indicator without breakdown, libellé None for the
 dictionary's label.
@@ -11,8 +12,12 @@ dictionary's label.
 
 from __future__ import annotations
 
-ENSEMBLE = "Ensemble"  # the modality of the « all programmes » row of the programme indicators
-HORS_TERRITOIRE = "Hors territoire"  # the modality of the youths living outside the Mission Locale's area
+from .projet import var_dbt
+
+# Fixed modalities, named as in the dbt project (vars of dbt_project.yml): the « all programmes » row of the
+# programme indicators, the youths living outside the Mission Locale's area.
+ENSEMBLE = var_dbt("modalite_ensemble")
+HORS_TERRITOIRE = var_dbt("modalite_hors_territoire")
 RUBRIQUE_SANTE = "Santé"  # the events' heading of the health section
 # The programmes of the thematic sections (santé, CTAI) are configuration: config/programmes_thematiques.yaml.
 # Display labels of vocabulary codes (the vocabularies hold the codes only).

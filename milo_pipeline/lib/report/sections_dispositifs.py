@@ -5,36 +5,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import date
-from functools import cache
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from milo_pipeline.lib.configuration import programmes_thematiques
 from milo_pipeline.lib.formatting import fr_date, fr_nombre, fr_periode
-from milo_pipeline.lib.projet_dbt import dossier_projet
 
 from . import layout
 from .blocs import Bloc, barres, chiffres, intertitre, tableau, texte
 from .indicateurs import Indicateurs, Row, commence, decroissant
+from .projet import debut_cej
 from .section import Rapport, Section
 
 ECHELONS = ("National", "Régional", "Local")
 NON_CLASSE = "Non classé"
 SANS_NOM = "(dispositif non renseigné)"
-
-
-def debut_cej() -> date:
-    """The CEJ's launch, from which the `*_cumul` indicators count: the var `cej_debut` of dbt_project.yml."""
-    return _var_date(dossier_projet() / "dbt_project.yml", "cej_debut")
-
-
-@cache
-def _var_date(projet: Path, nom: str) -> date:
-    with open(projet, encoding="utf-8") as f:
-        return date.fromisoformat(str(yaml.safe_load(f)["vars"][nom]))
 
 
 def lignes_dispositifs(ind: Indicateurs, programmes: list[Row],
