@@ -10,6 +10,8 @@ Where to look (a newcomer's map):
   `tableau_de_bord.py`: `build_dashboard_context`;
 - `section.py` (a section: blocks, « Autres indicateurs » of its dictionary `section`, placeholders, sources),
   `blocs.py` (the block builders), `indicateurs.py` (the rows of a period and their dictionary);
+- `projet.py`: what the report names as the dbt project does (vars of dbt_project.yml: the CEJ's launch, the
+  modalities « Ensemble » and « Hors territoire »);
 - `diffusion.py`: internal and public versions (config/diffusion.yaml), the marks of masked values;
 - `rendu.py`: HTML (milo_pipeline/templates) and PDF (WeasyPrint).
 
