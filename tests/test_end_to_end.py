@@ -170,18 +170,24 @@ def test_usage_errors_exit_2(tmp_path, run_cli):
 
 def test_a_second_run_of_the_installation_reuses_the_dbt_parse(run_2024, tmp_path, run_cli):
     """dbt's parse state is kept per MILO_HOME; another period changes only the environment variable read by
-    int_periodes, so the next run parses that file alone (dbt says why when it cannot)."""
+    int_periodes, so the next run parses that file alone (dbt says why when it cannot). The session's run is
+    copied: in the copy (another MILO_HOME, so another dbt profile) the first run parses again, the next one not."""
     root = copie_du_run(run_2024, tmp_path / "run").root
     home = root / "home"
     assert (home / "dbt" / "partial_parse.msgpack").is_file()
     assert not list((home / "dbt").glob("run-*"))  # each run's dbt target is removed
-    result = run_cli(["run", "--exports", str(root / "exports"), "--period", "2024-03", "--out",
-                      str(root / "out_mars")], home)
-    assert result.returncode == 0, result.stdout + result.stderr
-    log = (home / "logs" / "dernier_run.log").read_text(encoding="utf-8")
-    assert "Unable to do partial parsing" not in log
+    journaux = []
+    for periode, out in (("2024-03", "out_mars"), ("2024", "out_annee")):
+        result = run_cli(["run", "--exports", str(root / "exports"), "--period", periode, "--out", str(root / out)],
+                         home)
+        assert result.returncode == 0, result.stdout + result.stderr
+        journaux.append((home / "logs" / "dernier_run.log").read_text(encoding="utf-8"))
+    assert "Unable to do partial parsing because profile has changed" in journaux[0]  # the copy's new MILO_HOME
+    assert "Unable to do partial parsing" not in journaux[1]
     rows = read_csv(root / "out_mars" / "indicateurs.csv")
     # first welcomes: J01 and J02 on 10/03/2024 (J04's is on 31/12): 2 in March, 2 from January to March
     pa = {(debut, fin): valeur for debut, fin, indicateur, modalite, valeur, _ in rows
           if indicateur == "pa_nb_jeunes" and not modalite}
     assert pa == {("2024-03-01", "2024-03-31"): "2", ("2024-01-01", "2024-03-31"): "2"}
+    assert sorted(read_csv(root / "out_annee" / "indicateurs.csv")) == sorted(
+        read_csv(FIXTURES / "expected_indicateurs_2024.csv"))

@@ -208,13 +208,13 @@ def test_a_bad_date_is_a_usage_error(home, jour):
 
 
 @pytest.mark.slow
-def test_after_a_run_the_period_spares_the_exports_the_run_read(tmp_path, monkeypatch, env_propre, capsys):
+def test_after_a_run_the_period_spares_the_exports_the_run_read(tmp_path, monkeypatch, milo_home, cli):
     """A real run (in process), the clock set to 01/06/2027: 24 months before is 01/06/2025. The archive of an
     export of 2020 is removed; the exports this run read (dated 2025-01-15, also before) are kept: the outputs just
     published come from them. The manual inputs, archived today without a date in their names, stay too."""
     import shutil
 
-    from milo_pipeline import cli
+    from milo_pipeline import cli as commande
 
     class Horloge(date):
         @classmethod
@@ -222,16 +222,15 @@ def test_after_a_run_the_period_spares_the_exports_the_run_read(tmp_path, monkey
             return cls(2027, 6, 1)
 
     fixture = EXPORTS_2024
-    home = tmp_path / "home"
+    home = milo_home
     fichier(home / "archive" / ("9" * 64) / "jeunes_2020-01-15.csv", b"id;nom\n")
     shutil.copytree(fixture, tmp_path / "exports")
-    monkeypatch.setattr(cli, "date", Horloge)
+    monkeypatch.setattr(commande, "date", Horloge)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
-    code = cli.main(["--milo-home", str(home), "run", "--exports", str(tmp_path / "exports"), "--period", "2024",
-                     "--out", str(tmp_path / "out")])
-    assert code == 0
+    sortie = cli(["run", "--exports", str(tmp_path / "exports"), "--period", "2024", "--out", str(tmp_path / "out")])
+    assert sortie.code == 0, sortie.texte
     assert ("Conservation (24 mois, config/conservation.yaml) : 1 export(s) archivé(s) (1 fichier(s), 7 o) et "
-            "0 dossier(s) de run (0 fichier(s), 0 o) antérieurs au 01/06/2025 supprimés") in capsys.readouterr().out
+            "0 dossier(s) de run (0 fichier(s), 0 o) antérieurs au 01/06/2025 supprimés") in sortie.stdout
     assert not (home / "archive" / ("9" * 64)).exists()
     archives = sorted(p.name for p in (home / "archive").glob("*/*"))
     assert archives == sorted([p.name for p in fixture.glob("*_2025-01-15.*")] + [

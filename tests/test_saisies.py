@@ -258,14 +258,14 @@ def test_the_fixture_inputs_are_valid():
     assert len(saisies.lignes["evenements"]) == 5
 
 
-def test_the_demo_copies_its_manual_inputs_beside_the_exports(tmp_path, monkeypatch):
+def test_the_demo_copies_its_manual_inputs_beside_the_exports(monkeypatch, cli):
     import milo_pipeline.synthetic.generator as generator
-    from milo_pipeline import cli
+    from milo_pipeline import cli as commande
 
     monkeypatch.setattr(generator, "generate", lambda out, **kwargs: None)
     vus = []
-    monkeypatch.setattr(cli, "run_pipeline", lambda exports, periode, out, home, **_: vus.append(exports) or 0)
-    assert cli.main(["--milo-home", str(tmp_path), "demo"]) == 0
+    monkeypatch.setattr(commande, "run_pipeline", lambda exports, periode, out, home, **_: vus.append(exports) or 0)
+    assert cli(["demo"]).code == 0
     assert lire_saisies(vus[0] / "saisies").lignes == lire_saisies(DEMO).lignes
 
 
