@@ -24,17 +24,36 @@ from milo_pipeline.lib import verrou
 
 
 def detenteur(home: Path, duree: float, commande: str = "milo-pipeline run --period 2024") -> subprocess.Popen:
-    """Another process that takes the lock of `home`, says so on stdout, and holds it for `duree` seconds."""
+    """Another process that takes the lock of `home`, says so on stdout, and holds it for `duree` seconds or until
+    `liberer` (a line on its stdin): a test releases it once the waiting side has said that it waits, whatever the
+    load of the machine."""
     code = textwrap.dedent(f"""
-        import sys, time
+        import select, sys
         from milo_pipeline.lib.verrou import verrou
         with verrou({str(home)!r}, {commande!r}, run="1a2b3c4d5e6f"):
             print("tenu", flush=True)
-            time.sleep({duree})
+            select.select([sys.stdin], [], [], {duree})
     """)
-    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert p.stdout.readline().strip() == "tenu"
     return p
+
+
+def liberer(p: subprocess.Popen) -> None:
+    """The holder frees the lock and ends."""
+    p.stdin.write("\n")
+    p.stdin.close()
+    p.wait(timeout=60)
+
+
+def lire_jusqu_a(flux, texte: str) -> str:
+    """The lines of a process's output up to the one holding `texte` (or to its end)."""
+    lues = ""
+    while ligne := flux.readline():
+        lues += ligne
+        if texte in ligne:
+            break
+    return lues
 
 
 def test_a_second_writer_without_waiting_is_told_who_holds_milo_home(tmp_path):
@@ -116,18 +135,25 @@ def test_a_lock_file_that_is_a_symlink_is_refused_never_followed(tmp_path):
 def test_purge_no_wait_fails_at_once_in_french_and_purge_waits_otherwise(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
-    p = detenteur(home, 2)
+    p = detenteur(home, 300)
     env = cli_env(home)
-    r = subprocess.run([CLI, "purge", "--before", "2020-01-01", "--no-wait"], env=env, capture_output=True,
-                       text=True, timeout=60)
-    assert r.returncode == 1, r.stderr
-    assert r.stderr.startswith(f"Erreur : MILO_HOME ({home}) est utilisé par le run 1a2b3c4d"), r.stderr
-    assert "Traceback" not in r.stderr
-    r = subprocess.run([CLI, "purge", "--before", "2020-01-01"], env=env, capture_output=True, text=True, timeout=60)
-    p.wait()
-    assert r.returncode == 0, r.stderr
-    assert f"(pid {p.pid}, démarré à " in r.stderr and "attente de la fin de celui-ci…" in r.stderr
-    assert "Purge de MILO_HOME" in r.stdout
+    try:
+        r = subprocess.run([CLI, "purge", "--before", "2020-01-01", "--no-wait"], env=env, capture_output=True,
+                           text=True, timeout=60)
+        assert r.returncode == 1, r.stderr
+        assert r.stderr.startswith(f"Erreur : MILO_HOME ({home}) est utilisé par le run 1a2b3c4d"), r.stderr
+        assert "Traceback" not in r.stderr
+        attente = subprocess.Popen([CLI, "purge", "--before", "2020-01-01"], env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        erreurs = lire_jusqu_a(attente.stderr, "attente de la fin de celui-ci…")
+        liberer(p)
+        sortie, reste = attente.communicate(timeout=60)
+    finally:
+        p.kill()
+        p.wait()
+    assert attente.returncode == 0, erreurs + reste
+    assert f"(pid {p.pid}, démarré à " in erreurs and "attente de la fin de celui-ci…" in erreurs
+    assert "Purge de MILO_HOME" in sortie
 
 
 @dg.asset
@@ -142,12 +168,25 @@ def materialiser(home: Path, instance) -> dg.ExecuteInProcessResult:
 def test_a_dagster_run_takes_the_lock_for_the_whole_run_and_waits_for_the_holder(tmp_path):
     """What a run launched from the UI does in its process: its resource `milo` waits for the lock (the run's log
     says for what), holds it while its steps run, and frees it at the end."""
-    p = detenteur(tmp_path, 4)
-    libere = time.time() + 3.5  # the holder sleeps 4 s from before this line
-    with dg.instance_for_test() as instance:
-        result = materialiser(tmp_path, instance)
-        journal = [e.message for e in instance.all_logs(result.run_id)]
-    p.wait()
+    p = detenteur(tmp_path, 300)
+    resultat = {}
+    try:
+        with dg.instance_for_test() as instance:
+            t = threading.Thread(target=lambda: resultat.update(r=materialiser(tmp_path, instance)), daemon=True)
+            t.start()
+            fin = time.monotonic() + 120
+            while not any("attente de la fin de celui-ci…" in e.message for run in instance.get_runs()
+                          for e in instance.all_logs(run.run_id)):
+                assert time.monotonic() < fin and t.is_alive(), "the run did not say that it waits"
+                time.sleep(0.2)
+            libere = time.time()
+            liberer(p)
+            t.join(120)
+            result = resultat["r"]
+            journal = [e.message for e in instance.all_logs(result.run_id)]
+    finally:
+        p.kill()
+        p.wait()
     (meta,) = [m.metadata for m in result.asset_materializations_for_node("horodate")]
     assert meta["tenu"].value is True and meta["t"].value > libere
     assert any(f"(pid {p.pid}, démarré à " in m and "attente de la fin de celui-ci…" in m for m in journal)
@@ -226,10 +265,11 @@ def test_a_waiting_command_stopped_by_sigterm_ends_in_french(tmp_path):
     try:
         attente = subprocess.Popen([CLI, "purge", "--before", "2020-01-01"], env=cli_env(home),
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(3)  # started, and waiting (the assertions below check it said so)
+        erreurs = lire_jusqu_a(attente.stderr, "attente de la fin de celui-ci…")  # started, and waiting
         assert attente.poll() is None
         os.kill(attente.pid, signal.SIGTERM)
-        sortie, erreurs = attente.communicate(timeout=60)
+        sortie, reste = attente.communicate(timeout=60)
+        erreurs += reste
         assert attente.returncode == 130, sortie + erreurs
         assert "attente de la fin de celui-ci…" in erreurs
         assert erreurs.rstrip().endswith("Interrompu : rien n'a été publié (les sorties précédentes sont inchangées).")
