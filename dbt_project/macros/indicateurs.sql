@@ -1,20 +1,20 @@
 {#- The indicators of a family as long rows (periode_debut, periode_fin, indicateur, modalite, valeur), each
     indicator written ONCE as one SQL aggregate expression over the rows of a population. This is where an
-    indicator's SQL lives: the marts call this macro with a mapping id → expression (README, « Ajouter un
-    indicateur »).
+    indicator's SQL lives: the marts call this macro with a mapping id → expression (dbt_project/README.md,
+    « Recipe: add an indicator »).
 
     population   name of a CTE (or relation) of the calling model: one row per counted unit (youth, pairing,
                  contact…) and period, with the key columns `cles`
     filtre       condition keeping the population's rows that count (e.g. "dispositif = 'PACEA'"), none = all
     definitions  mapping indicator id → SQL aggregate expression over the population's rows of one period (and
-                 modality), e.g. {'acc_nb_jeunes': 'count(jeune_id)', 'acc_qpv_pct': part('is_qpv')}.
+                 modality), e.g. {'acc_nb_jeunes': 'count(jeune_id)', 'acc_qpv_pct': pourcentage(nb('is_qpv'), 'count(jeune_id)')}.
                  Over a period without rows the expression sees one row of NULLs: count a column
                  (`count(jeune_id)`) or a condition (`nb('is_qpv')`), never `count(*)` alone; wrap a sum in
                  coalesce(…, 0) when an empty period must give 0. The value is cast to DOUBLE.
     periodes     CTE of the periods (key columns `cles`): every period gets its rows, zeros included
     cles         key columns shared by `periodes` and `population` (default: periode_debut, periode_fin)
-    par          breakdown: SQL expression over the population's columns giving the modality; none = one value
-                 per period (modalite NULL)
+    par          breakdown: SQL expression over the population's columns giving the modality (a column when
+                 `modalites` is given); none = one value per period (modalite NULL)
     modalites    with `par`: CTE with a column `modalite` listing every modality (each gets its row, zeros
                  included); none = only the modalities present in the population
     vides        false: only the periods where the population has rows (manual inputs of a report year)
@@ -70,7 +70,7 @@
 
 {#- Share (%) of the rows meeting `condition` among those meeting `parmi` (no value when there is none). -#}
 {% macro part(condition, parmi) -%}
-    {{ pourcentage(nb(parmi ~ ' and ' ~ condition), nb(parmi)) }}
+    {{ pourcentage(nb('(' ~ parmi ~ ') and (' ~ condition ~ ')'), nb(parmi)) }}
 {%- endmacro %}
 
 
