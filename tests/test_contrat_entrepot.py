@@ -3,8 +3,9 @@
 config/exports.yaml says which checked columns reach the warehouse (`entrepot: false`: read and checked at
 ingestion, never written) and which ages are computed from the birth date (`ages`). These tests read the dbt
 project and the quality checks as text, and hold the contract to it both ways:
-- every column written to `raw.*` (and every age) is read by its staging model into a column that an
-  intermediate model, a mart, a macro or a quality check reads;
+- every column written to `raw.*` (and every age) is read by its staging model (in its select list, or in the
+  condition of a join whose relation gives a column) into a column that an intermediate model, a mart, a macro or
+  a quality check reads;
 - no staging model reads a column the contract keeps out of the warehouse (nor the birth date).
 """
 
@@ -53,6 +54,22 @@ def selection(table: str) -> list[tuple[str, str]]:
     return resultat
 
 
+def jointures(table: str) -> dict[str, str]:
+    """{relation joined in the staging model: its join condition}: a raw column in a join condition is read into
+    the columns the model takes from the relation it joins (hebergement → hebergements.categorie)."""
+    texte = re.sub(r"--[^\n]*", "", (STAGING / f"stg_imilo__{table}.sql").read_text(encoding="utf-8"))
+    return dict(re.findall(r"\bjoin\s+(\w+)\s+on\s+(.*?)(?=\n\s*(?:left\s+|inner\s+)?(?:join|where|group)\b|\n\s*\))",
+                           texte, re.S))
+
+
+def sorties_de(colonne: str, table: str) -> list[str]:
+    """The staging model's output columns computed from a raw column: directly, or through a join on it."""
+    par = [relation for relation, condition in jointures(table).items()
+           if re.search(rf"\bsource\.{colonne}\b", condition)]
+    return [sortie for expression, sortie in selection(table)
+            if re.search(rf"\b{colonne}\b", expression) or any(re.search(rf"\b{r}\.", expression) for r in par)]
+
+
 def ecrites(table) -> list[str]:
     return [c.nom for c in table.colonnes_entrepot] + [age for age, _ in table.ages]
 
@@ -60,10 +77,9 @@ def ecrites(table) -> list[str]:
 @pytest.mark.parametrize("nom", list(TABLES))
 def test_every_warehouse_column_is_read_by_an_indicator_or_a_check(nom):
     textes = lecteurs()
-    select = selection(nom)
     inutiles = []
     for colonne in ecrites(TABLES[nom]):
-        sorties = [sortie for expression, sortie in select if re.search(rf"\b{colonne}\b", expression)]
+        sorties = sorties_de(colonne, nom)
         if not any(re.search(rf"\b{sortie}\b", textes) for sortie in sorties):
             inutiles.append((colonne, sorties))
     assert not inutiles, f"colonnes écrites dans raw.{nom} que rien ne lit : {inutiles} (entrepot: false ?)"
