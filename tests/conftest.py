@@ -72,10 +72,22 @@ def pdf_text(path: Path) -> str:
     return text.replace("\u202f", " ").replace("\xa0", " ")
 
 
+# Slow tests of files owned by other engineers, not marked in their files yet (to move there as @pytest.mark.slow):
+# a fresh interpreter loading the Dagster definitions, or reports rendered with WeasyPrint. Test or fixture names.
+LENTS_NON_MARQUES = {
+    "test_definitions.py": {"test_dagster_definitions_validate_passes",
+                            "test_loading_the_code_location_changes_no_environment_variable"},
+    "test_diffusion.py": {"pdfs"},
+    "test_report_complet.py": {"rapport_pdf", "test_public_report_of_a_small_mission_locale_stays_inside_the_pages"},
+}
+
+
 def pytest_collection_modifyitems(config, items) -> None:
-    """A test that uses the session's full run (run_2024) is slow, wherever it is."""
+    """A test that uses the session's full run (run_2024) is slow, wherever it is; so are those of
+    LENTS_NON_MARQUES."""
     for item in items:
-        if "run_2024" in getattr(item, "fixturenames", ()):
+        noms = {getattr(item, "originalname", item.name), *getattr(item, "fixturenames", ())}
+        if "run_2024" in noms or noms & LENTS_NON_MARQUES.get(item.path.name, set()):
             item.add_marker(pytest.mark.slow)
 
 
