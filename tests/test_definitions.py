@@ -25,9 +25,9 @@ from milo_pipeline.defs.schedules import rafraichissement_mensuel
 from milo_pipeline.defs.sensors import TAG_LOT
 from milo_pipeline.instance import prepare_dagster_home
 from milo_pipeline.lib.apercu import apercu_markdown
+from milo_pipeline.lib.dbt_project import dossier_projet, environnement, environnement_dbt
 from milo_pipeline.lib.depot import lot_exports
 from milo_pipeline.lib.periods import Periode
-from milo_pipeline.lib.projet_dbt import dossier_projet, environnement, environnement_dbt
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "exports_2024"
@@ -222,7 +222,7 @@ def _mutations_environnement(arbre: ast.AST):
 
 def test_defs_hold_no_sql_and_never_change_the_environment():
     """defs/ declares assets, checks, jobs, schedules and sensors over lib/: its SQL lives in lib/ (lib/warehouse.py
-    reads the built warehouse) and dbt's environment is set by lib/projet_dbt.py for dbt's start only."""
+    reads the built warehouse) and dbt's environment is set by lib/dbt_project.py for dbt's start only."""
     sql, environnement = [], []
     for module in sorted(DEFS.glob("*.py")):
         arbre = ast.parse(module.read_text(encoding="utf-8"))
@@ -270,7 +270,7 @@ def test_the_one_private_override_of_dagster_dbt_still_exists_and_dbt_version_is
     from dagster_dbt import DbtCliResource
 
     from milo_pipeline.defs.resources import MiloDbtCliResource
-    from milo_pipeline.lib.projet_dbt import DBT_ENFANT
+    from milo_pipeline.lib.dbt_project import DBT_ENFANT
 
     prives = {n for n in vars(MiloDbtCliResource) if n.startswith("_") and not n.startswith("__")}
     assert prives <= {"_initialize_dbt_core_adapter", "_abc_impl"} and callable(

@@ -13,7 +13,7 @@ from milo_pipeline.lib.periods import (
     partition_keys,
     periods_to_compute,
 )
-from milo_pipeline.lib.rapport_du_run import SourcesRapport
+from milo_pipeline.lib.report.run import SourcesRapport
 
 
 def test_parse_period():

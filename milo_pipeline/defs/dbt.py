@@ -6,8 +6,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from ..lib.dbt_project import environnement, environnement_dbt, etat_partiel
 from ..lib.periods import periods_to_compute
-from ..lib.projet_dbt import environnement, environnement_dbt, etat_partiel
 from .partitions import monthly, periode_du_run
 from .resources import MiloSettings, dbt_project
 

@@ -13,7 +13,7 @@ from ..lib.apercu import apercu_markdown
 from ..lib.errors import ExportsInvalides
 from ..lib.outputs import PublicationImpossible, indicateurs_csv
 from ..lib.publication import preparer_rapport_public, publier
-from ..lib.rapport_du_run import lire_sources
+from ..lib.report.run import lire_sources
 from ..lib.warehouse import lire_dictionnaire, lire_indicateurs
 from .extraits import EXTRAITS
 from .partitions import monthly, periode_du_run

@@ -13,8 +13,8 @@ from dagster_dbt import DbtCliResource, DbtProject
 
 from ..instance import TAG_HOME, TAG_PID, marquer_runs_interrompus
 from ..lib import verrou
+from ..lib.dbt_project import DBT_ENFANT, dossier_projet, preparer_manifest
 from ..lib.periods import PeriodeImpossible, date_des_exports, from_partition_keys, verifier_periode
-from ..lib.projet_dbt import DBT_ENFANT, dossier_projet, preparer_manifest
 
 
 def default_milo_home() -> str:

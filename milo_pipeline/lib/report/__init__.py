@@ -10,8 +10,9 @@ Where to look (a newcomer's map):
   `tableau_de_bord.py`: `build_dashboard_context`;
 - `section.py` (a section: blocks, « Autres indicateurs » of its dictionary `section`, placeholders, sources),
   `blocs.py` (the block builders), `indicateurs.py` (the rows of a period and their dictionary);
-- `projet.py`: what the report names as the dbt project does (vars of dbt_project.yml: the CEJ's launch, the
-  modalities « Ensemble » and « Hors territoire »);
+- `run.py`: what the PDF of a run is made of (the warehouse's rows, the manual inputs, the report or the
+  dashboard); the domain's facts the report names as dbt does (CEJ launch, « Ensemble », « Hors territoire »)
+  come from the vars of dbt_project.yml (lib/dbt_project.py);
 - `diffusion.py`: internal and public versions (config/diffusion.yaml), the marks of masked values;
 - `rendu.py`: HTML (milo_pipeline/templates) and PDF (WeasyPrint).
 

@@ -12,7 +12,7 @@ dictionary's label.
 
 from __future__ import annotations
 
-from .projet import var_dbt
+from ..dbt_project import var_dbt
 
 # Fixed modalities, named as in the dbt project (vars of dbt_project.yml): the « all programmes » row of the
 # programme indicators, the youths living outside the Mission Locale's area.

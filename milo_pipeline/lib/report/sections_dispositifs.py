@@ -10,10 +10,10 @@ from typing import Any
 from milo_pipeline.lib.configuration import programmes_thematiques
 from milo_pipeline.lib.formatting import fr_date, fr_nombre, fr_periode
 
+from ..dbt_project import debut_cej
 from . import layout
 from .blocs import Bloc, barres, chiffres, intertitre, tableau, texte
 from .indicateurs import Indicateurs, Row, commence, decroissant
-from .projet import debut_cej
 from .section import Rapport, Section
 
 ECHELONS = ("National", "Régional", "Local")

@@ -1,7 +1,7 @@
 """What the PDF of a run is made of: for a year (or any period that is not a month) the activity report, with the
 Mission Locale's texts and events entered by hand; for a month the dashboard (the month beside the year to date).
 The sources are read once from the built warehouse and the manual inputs; each version of config/diffusion.yaml
-(internal, public) is then built from its own rows of `indicateurs` (lib/report)."""
+(internal, public) is then built from its own rows of `indicateurs`."""
 
 from __future__ import annotations
 
@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from . import report
-from .configuration import mission_locale
-from .periods import Periode
-from .saisies import DOSSIER as DOSSIER_SAISIES
-from .saisies import lire_textes
-from .warehouse import (
+from ..configuration import mission_locale
+from ..periods import Periode
+from ..saisies import DOSSIER as DOSSIER_SAISIES
+from ..saisies import lire_textes
+from ..warehouse import (
     date_exports,
     lire_dictionnaire,
     lire_evenements_saisis,
@@ -22,6 +21,8 @@ from .warehouse import (
     lire_programmes,
     lire_vocabulaires,
 )
+from .rapport import build_report_context
+from .tableau_de_bord import build_dashboard_context
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,8 @@ class SourcesRapport:
         """The template context of one version, from its rows (exact, or as the masked table has them)."""
         sources = (lignes, self.dictionnaire, self.programmes, self.meta, self.vocabulaires)
         if self.periode.is_mois:
-            return report.build_dashboard_context(*sources, version=version, seuil=seuil)
-        return report.build_report_context(*sources, textes=self.textes, evenements=self.evenements,
+            return build_dashboard_context(*sources, version=version, seuil=seuil)
+        return build_report_context(*sources, textes=self.textes, evenements=self.evenements,
                                            version=version, seuil=seuil)
 
     def avertissements(self, contexte: dict) -> list[str]:

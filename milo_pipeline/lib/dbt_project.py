@@ -10,6 +10,8 @@
   would force dbt to parse the whole project again. It is set for the start of dbt only (`environnement`): the
   process running the pipeline keeps its own.
 - dbt's partial-parsing state, kept per MILO_HOME from one run to the next (`etat_partiel`).
+- The facts of the domain the models are built with, the vars of its dbt_project.yml (`var_dbt`, `debut_cej`):
+  Python names them as dbt does, never a copy of its own.
 """
 
 from __future__ import annotations
@@ -22,7 +24,12 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
+from datetime import date
+from functools import cache
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from .periods import Periode
 from .warehouse import limites
@@ -102,3 +109,19 @@ def etat_partiel(milo_home: Path, cible: Path) -> Iterator[Path]:
             os.replace(cible / ETAT_PARTIEL, etat)
     finally:
         shutil.rmtree(cible, ignore_errors=True)
+
+
+def var_dbt(nom: str) -> Any:
+    """The var `nom` of the dbt project's dbt_project.yml."""
+    return _vars(dossier_projet() / "dbt_project.yml")[nom]
+
+
+def debut_cej() -> date:
+    """The CEJ's launch, from which the `*_cumul` indicators count (var `cej_debut`)."""
+    return date.fromisoformat(str(var_dbt("cej_debut")))
+
+
+@cache
+def _vars(chemin: Path) -> dict[str, Any]:
+    with open(chemin, encoding="utf-8") as f:
+        return yaml.safe_load(f)["vars"]
