@@ -73,11 +73,15 @@ def pdf_text(path: Path) -> str:
 
 
 # Slow tests of files owned by other engineers, not marked in their files yet (to move there as @pytest.mark.slow):
-# a fresh interpreter loading the Dagster definitions, or reports rendered with WeasyPrint. Test or fixture names.
+# a fresh interpreter loading the Dagster definitions, reports rendered with WeasyPrint, Dagster runs. Test or
+# fixture names.
 LENTS_NON_MARQUES = {
     "test_definitions.py": {"test_dagster_definitions_validate_passes",
                             "test_loading_the_code_location_changes_no_environment_variable"},
     "test_diffusion.py": {"pdfs"},
+    "test_milo_settings.py": {"env"},  # each test is a Dagster run
+    "test_periodes.py": {"test_a_dagster_run_beyond_the_exports_fails_at_its_start_in_french_and_writes_nothing",
+                         "test_a_dagster_run_within_the_exports_runs"},
     "test_report_complet.py": {"rapport_pdf", "test_public_report_of_a_small_mission_locale_stays_inside_the_pages"},
 }
 

@@ -230,6 +230,7 @@ def test_bad_boolean(exports, tmp_path):
     assert message.startswith("reperage_2025-01-15.csv, ligne 2, colonne « repere » : valeur attendue : Oui ou Non")
 
 
+@pytest.mark.slow  # a 300,000-row file (24 MB), hashed and checked row by row
 def test_a_large_file_keeps_its_order_and_line_numbers(exports, tmp_path):
     """DuckDB reads and types a large file on every core, without numbering its rows: a row's line number is its
     position. The rows must reach the warehouse in the order of the file, and a rejected row be reported on its

@@ -227,6 +227,7 @@ def test_written_in_one_transaction_and_replaced_each_time(tmp_path):
         TABLES, 0)
 
 
+@pytest.mark.slow  # two Dagster runs
 def test_the_asset_writes_the_tables_and_fails_on_a_bad_input(tmp_path, dossier, env_propre):
     from milo_pipeline.defs.resources import MiloSettings
 

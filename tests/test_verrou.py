@@ -165,6 +165,7 @@ def materialiser(home: Path, instance) -> dg.ExecuteInProcessResult:
     return dg.materialize([horodate], resources={"milo": MiloSettings(milo_home=str(home))}, instance=instance)
 
 
+@pytest.mark.slow  # a Dagster run
 def test_a_dagster_run_takes_the_lock_for_the_whole_run_and_waits_for_the_holder(tmp_path):
     """What a run launched from the UI does in its process: its resource `milo` waits for the lock (the run's log
     says for what), holds it while its steps run, and frees it at the end."""
@@ -193,6 +194,7 @@ def test_a_dagster_run_takes_the_lock_for_the_whole_run_and_waits_for_the_holder
     assert not verrou.tenu(tmp_path)
 
 
+@pytest.mark.slow  # a Dagster run
 def test_the_clis_own_run_does_not_wait_for_its_own_lock(tmp_path):
     """The CLI holds the lock, then executes its Dagster run in the same process: no deadlock."""
     resultat = {}
