@@ -88,6 +88,16 @@ def test_same_seed_same_bytes_for_every_file(export, tmp_path):
         assert path.read_bytes() == again[table].read_bytes(), table
 
 
+def test_the_demo_exports_are_the_recorded_ones(export):
+    """The demo's exports (3,500 youths, seed 2024) are those of fixtures/synthetic_demo_2024.sha256, recorded before
+    the generator was split by table: a refactoring that changes a byte of the demo's exports fails here."""
+    import hashlib
+
+    enregistre = dict(reversed(ligne.split("  ")) for ligne in
+                      (Path(__file__).parent / "fixtures" / "synthetic_demo_2024.sha256").read_text().splitlines())
+    assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in export.values()} == enregistre
+
+
 def test_another_seed_other_data(export, tmp_path):
     other = generate(tmp_path, youths=200, seed=1)
     assert other["jeunes"].read_bytes() != export["jeunes"].read_bytes()
