@@ -72,26 +72,11 @@ def pdf_text(path: Path) -> str:
     return text.replace("\u202f", " ").replace("\xa0", " ")
 
 
-# Slow tests of files owned by other engineers, not marked in their files yet (to move there as @pytest.mark.slow):
-# a fresh interpreter loading the Dagster definitions, reports rendered with WeasyPrint, Dagster runs. Test or
-# fixture names.
-LENTS_NON_MARQUES = {
-    "test_definitions.py": {"test_dagster_definitions_validate_passes",
-                            "test_loading_the_code_location_changes_no_environment_variable"},
-    "test_diffusion.py": {"pdfs"},
-    "test_milo_settings.py": {"env"},  # each test is a Dagster run
-    "test_periodes.py": {"test_a_dagster_run_beyond_the_exports_fails_at_its_start_in_french_and_writes_nothing",
-                         "test_a_dagster_run_within_the_exports_runs"},
-    "test_report_complet.py": {"rapport_pdf", "test_public_report_of_a_small_mission_locale_stays_inside_the_pages"},
-}
-
-
 def pytest_collection_modifyitems(config, items) -> None:
-    """A test that uses the session's full run (run_2024) is slow, wherever it is; so are those of
-    LENTS_NON_MARQUES."""
+    """A test that uses the session's full run (run_2024) is slow, wherever it is."""
     for item in items:
         noms = {getattr(item, "originalname", item.name), *getattr(item, "fixturenames", ())}
-        if "run_2024" in noms or noms & LENTS_NON_MARQUES.get(item.path.name, set()):
+        if "run_2024" in noms:
             item.add_marker(pytest.mark.slow)
 
 

@@ -69,6 +69,7 @@ def repo():
     return defs.get_repository_def()
 
 
+@pytest.mark.slow
 def test_dagster_definitions_validate_passes(tmp_path):
     env = {**os.environ, "DAGSTER_HOME": str(prepare_dagster_home(tmp_path / "dagster"))}
     result = subprocess.run([DAGSTER, "definitions", "validate", "-w", "workspace.yaml"], cwd=ROOT, env=env,
@@ -240,6 +241,7 @@ def test_the_scan_finds_sql_and_environment_changes():
     assert not SQL.search("Toute la chaîne : sélection des indicateurs, rapport")
 
 
+@pytest.mark.slow
 def test_loading_the_code_location_changes_no_environment_variable():
     code = ("import json, os; avant = dict(os.environ); import milo_pipeline.definitions; "
             "print(json.dumps({k: v for k, v in os.environ.items() if avant.get(k) != v}))")

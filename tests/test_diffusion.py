@@ -155,6 +155,7 @@ def test_the_public_table_is_the_extracts_masking_with_the_reason():
 # The PDFs
 # --------------------------------------------------------------------------------------------
 @needs_poppler
+@pytest.mark.slow
 def test_the_internal_pdf_says_restricted_on_every_page_and_shows_exact_values(pdfs):
     interne = pdfs["interne"]
     assert len(interne) > 20
@@ -172,6 +173,7 @@ def test_the_internal_pdf_says_restricted_on_every_page_and_shows_exact_values(p
 
 
 @needs_poppler
+@pytest.mark.slow
 def test_the_public_pdf_shows_no_hidden_count(pdfs):
     publique = pdfs["publique"]
     assert not any("Diffusion restreinte" in page for page in publique)
@@ -191,6 +193,7 @@ def test_the_public_pdf_shows_no_hidden_count(pdfs):
 
 
 @needs_poppler
+@pytest.mark.slow
 def test_no_masked_share_or_amount_of_the_table_appears_in_the_public_pdf(pdfs):
     """Every value with decimals (a share, an amount, a mean) that the masked table hides, and that no published
     cell shares, is absent from the whole public PDF (counts are checked cell by cell above: their digits also
@@ -212,6 +215,7 @@ def test_no_masked_share_or_amount_of_the_table_appears_in_the_public_pdf(pdfs):
 
 
 @needs_poppler
+@pytest.mark.slow
 def test_the_public_pdf_explains_its_marks(pdfs):
     publique = pdfs["publique"]
     assert "Version publique · secret statistique" in publique[0]

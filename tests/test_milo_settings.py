@@ -9,6 +9,8 @@ import pytest
 
 from milo_pipeline.defs.resources import MiloSettings
 
+pytestmark = pytest.mark.slow  # each test is a Dagster run
+
 
 @dg.asset
 def ecrit(milo: MiloSettings) -> None:

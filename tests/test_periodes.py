@@ -121,6 +121,7 @@ def echec(result) -> str:
     ({"tags": {ASSET_PARTITION_RANGE_START_TAG: "2024-06-01", ASSET_PARTITION_RANGE_END_TAG: "2025-02-01"}},
      "du 01/06/2024 au 28/02/2025"),
 ])
+@pytest.mark.slow
 def test_a_dagster_run_beyond_the_exports_fails_at_its_start_in_french_and_writes_nothing(tmp_path, kwargs, libelle):
     """A partition (or a range) chosen in the UI beyond the exports' date: the run fails before its first step
     writes anything, with the CLI's French message."""
@@ -133,6 +134,7 @@ def test_a_dagster_run_beyond_the_exports_fails_at_its_start_in_french_and_write
     assert not (tmp_path / "home").exists()
 
 
+@pytest.mark.slow
 def test_a_dagster_run_within_the_exports_runs(tmp_path):
     result = run_dagster(tmp_path / "home", partition_key="2024-12-01")
     assert result.success

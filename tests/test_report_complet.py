@@ -342,11 +342,13 @@ def rapport_pdf(tmp_path_factory) -> Path:
 
 
 @needs_poppler
+@pytest.mark.slow
 def test_report_text_stays_inside_the_pages(rapport_pdf):
     assert hors_cadre(rapport_pdf) == []
 
 
 @needs_poppler
+@pytest.mark.slow
 def test_report_sections_open_pages_in_order_with_a_table_of_contents(rapport_pdf):
     texte = subprocess.run(["pdftotext", "-layout", str(rapport_pdf), "-"], check=True, capture_output=True,
                            text=True).stdout.replace("\u202f", " ").replace("\xa0", " ")
@@ -398,6 +400,7 @@ def test_the_page_box_check_sees_an_overflow(tmp_path):
 
 
 @needs_poppler
+@pytest.mark.slow
 def test_public_report_of_a_small_mission_locale_stays_inside_the_pages(tmp_path):
     """The public version of the whole report, counts ÷ 100 (so that many are from 1 to 4) and masked by the
     extracts' disclosure control: « < 5 », « s », charts without masked values, the notes on the marks; every

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+
+from ..lib.dbt_project import debut_cej
 
 # ======================================================================================
 # Calibration on the seed (chiffres_cles_2024.csv unless stated): counts are per
@@ -31,7 +32,7 @@ PACEA_FULL_MONTH = 552.29  # the monthly ceiling (spec example); 30 % of the pay
 PACEA_FULL_MONTH_SHARE = 0.3
 PACEA_PARTIAL = (60.0, 500.0)  # other payments, EUR; 1.4 payments a youth -> about 509 EUR a youth
 PACEA_EXTRA_PAYMENTS = (2, 0.2)  # binomial: payments beyond the first one
-CEJ_START = date(2022, 3, 1)  # cej,*_cumul are counted since the CEJ was launched
+CEJ_START = debut_cej()  # cej,*_cumul are counted since the CEJ was launched (var cej_debut of dbt_project.yml)
 ENSEMBLE_DISTINCT = 1713  # dispositifs_2024.csv, Ensemble: distinct youths over all programmes
 ENSEMBLE_TARGET = (0.462, 0.161, 0.296, 0.457, 0.030, RQTH_SHARE)  # its femmes, mineurs, qpv, sans_qualif., zrr
 MENTORS, RETIRED_MENTORS, NEW_MENTORS = 24, 17, 4  # parrainage,parrains / _retraites / nouveaux_parrains
