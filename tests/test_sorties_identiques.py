@@ -10,15 +10,12 @@ holding the outputs of both runs as `fix2024/` and `fix202403/`.
 """
 
 import hashlib
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, run_cli
 
-FIXTURES = Path(__file__).parent / "fixtures"
-CLI = str(Path(sys.executable).with_name("milo-pipeline"))
 PAGES = {"fix2024/rapport_activite_2024.pdf": 26, "fix2024/rapport_activite_2024_public.pdf": 27,
          "fix202403/tableau_de_bord_2024-03.pdf": 2, "fix202403/tableau_de_bord_2024-03_public.pdf": 2}
 
@@ -26,23 +23,21 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def sorties(tmp_path_factory) -> Path:
+def sorties(run_2024, tmp_path_factory) -> dict[str, Path]:
+    """The output folders: of the year (the session's run of the fixture) and of the month 2024-03 (a run in its
+    own MILO_HOME), by their names in sorties_attendues.sha256."""
     root = tmp_path_factory.mktemp("sorties")
-    for nom, periode in (("fix2024", "2024"), ("fix202403", "2024-03")):
-        env = {**os.environ, "MILO_HOME": str(root / f"home_{nom}")}
-        for variable in ("DAGSTER_HOME", "MILO_WAREHOUSE"):
-            env.pop(variable, None)
-        resultat = subprocess.run([CLI, "run", "--exports", str(FIXTURES / "exports_2024"), "--period", periode,
-                                   "--out", str(root / nom)], env=env, capture_output=True, text=True, timeout=900)
-        assert resultat.returncode == 0, resultat.stderr[-3000:]
-    return root
+    resultat = run_cli(["run", "--exports", str(FIXTURES / "exports_2024"), "--period", "2024-03",
+                        "--out", str(root / "out")], root / "home")
+    assert resultat.returncode == 0, resultat.stderr[-3000:]
+    return {"fix2024": run_2024.out, "fix202403": root / "out"}
 
 
 def test_indicators_and_extracts_are_byte_identical_to_the_recorded_ones(sorties):
     attendues = dict(reversed(line.split("  ", 1)) for line in
                      (FIXTURES / "sorties_attendues.sha256").read_text(encoding="utf-8").splitlines())
-    produites = {p.relative_to(sorties).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-                 for dossier in ("fix2024", "fix202403") for p in sorted((sorties / dossier).rglob("*"))
+    produites = {f"{nom}/{p.relative_to(dossier).as_posix()}": hashlib.sha256(p.read_bytes()).hexdigest()
+                 for nom, dossier in sorties.items() for p in sorted(dossier.rglob("*"))
                  if p.is_file() and "manifest" not in p.name and p.suffix != ".pdf"}
     assert sorted(produites) == sorted(attendues)
     differentes = sorted(f for f in attendues if produites[f] != attendues[f])
@@ -52,6 +47,8 @@ def test_indicators_and_extracts_are_byte_identical_to_the_recorded_ones(sorties
 def test_reports_keep_their_pages(sorties):
     pages = {}
     for nom in PAGES:
-        info = subprocess.run(["pdfinfo", str(sorties / nom)], capture_output=True, text=True, check=True).stdout
+        dossier, fichier = nom.split("/")
+        info = subprocess.run(["pdfinfo", str(sorties[dossier] / fichier)], capture_output=True, text=True,
+                              check=True).stdout
         pages[nom] = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
     assert pages == PAGES
