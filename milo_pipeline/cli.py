@@ -314,6 +314,25 @@ def cmd_purge(args) -> int:
     return EXIT_OK
 
 
+def cmd_docs(args) -> int:
+    """dbt's static documentation site for the current warehouse of MILO_HOME (lib/dbt_project.documentation),
+    under the MILO_HOME lock: a run never rewrites the warehouse while dbt reads it."""
+    from .lib.dbt_project import DocumentationImpossible, documentation, verifier_entrepot
+
+    home = _milo_home(args).resolve()
+    warehouse = Path(os.environ.get("MILO_WAREHOUSE") or home / "warehouse.duckdb").resolve()
+    dossier = Path(args.out).resolve() if args.out else home / "docs_dbt"
+    try:
+        verifier_entrepot(warehouse)  # before the lock, which would create MILO_HOME
+        with _seul_ecrivain(home, "milo-pipeline docs", attendre=not args.no_wait):
+            index = documentation(warehouse, dossier)
+    except DocumentationImpossible as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return EXIT_ECHEC
+    print(f"Documentation dbt (modèles, colonnes, lignage, tests ; lisible hors ligne) : {index}")
+    return EXIT_OK
+
+
 AIDE_NO_WAIT = "si un autre run utilise MILO_HOME, échouer aussitôt (code 1) au lieu d'attendre sa fin"
 AIDE_CONFIRMER_BAISSE = ("confirmer une forte baisse du volume d'une table par rapport à l'export précédent (ou un "
                          "premier export au nombre d'événements par jeune invraisemblable), après avoir vérifié les "
@@ -344,6 +363,10 @@ def parser() -> argparse.ArgumentParser:
                        help="date : ce qui est daté d'avant est supprimé (MILO_HOME/archive, MILO_HOME/runs)")
     purge.add_argument("--no-wait", action="store_true", help=AIDE_NO_WAIT)
     purge.set_defaults(func=cmd_purge)
+    docs = sub.add_parser("docs", help="écrit la documentation dbt (site statique) de l'entrepôt actuel")
+    docs.add_argument("--out", help="dossier du site (défaut : MILO_HOME/docs_dbt)")
+    docs.add_argument("--no-wait", action="store_true", help=AIDE_NO_WAIT)
+    docs.set_defaults(func=cmd_docs)
     ui.ajouter_commande(sub)
     return p
 
@@ -354,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     umask = os.umask(UMASK_PRIVE)
     try:
         args = parser().parse_args(argv)
-        if args.func in (cmd_run, cmd_demo, cmd_purge):
+        if args.func in (cmd_run, cmd_demo, cmd_purge, cmd_docs):
             return _ecrivain(args)
         return args.func(args)
     finally:

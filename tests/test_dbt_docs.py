@@ -4,10 +4,15 @@ warehouse a real run built), and `milo-pipeline docs` writes the static site, re
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+import time
 from pathlib import Path
 
 import duckdb
 import yaml
+from conftest import copie_du_run, run_cli
 
 MODELS = Path(__file__).resolve().parents[1] / "dbt_project" / "models"
 LAYERS = ("staging", "intermediate", "marts")
@@ -53,3 +58,38 @@ def test_every_column_of_the_warehouse_is_documented(run_2024):
                   for column in model.get("columns") or [] if not _sans_description(column)}
     assert sorted(built - documented) == []
     assert sorted(documented - built) == []  # a YAML column the model no longer has
+
+
+def test_docs_without_a_warehouse_says_to_run_first(cli, milo_home):
+    sortie = cli(["docs"])
+    assert sortie.code == 1
+    assert "lancez d'abord milo-pipeline run ou demo" in sortie.stderr
+    assert "Traceback" not in sortie.texte
+    assert list(milo_home.iterdir()) == []  # neither a lock file nor an empty site
+
+
+def test_docs_writes_the_static_site_of_the_warehouse(run_2024, tmp_path):
+    run = copie_du_run(run_2024, tmp_path / "run")
+    empreinte = hashlib.sha256(run.warehouse.read_bytes()).hexdigest()
+    debut = time.monotonic()
+    result = run_cli(["docs"], run.home)
+    duree = time.monotonic() - debut
+    assert result.returncode == 0, result.stdout + result.stderr
+    site = run.home / "docs_dbt"
+    assert str(site / "index.html") in result.stdout
+    assert sorted(p.name for p in site.iterdir()) == ["catalog.json", "index.html", "manifest.json"]
+    html = (site / "index.html").read_text(encoding="utf-8")
+    # the catalog of this warehouse (real column types) and the project's descriptions, inlined
+    assert '"model.milo.mart_accompagnes"' in html
+    assert "Premier jour de la p\\u00e9riode calcul\\u00e9e" in html
+    catalog = json.loads((site / "catalog.json").read_text(encoding="utf-8"))
+    colonnes = catalog["nodes"]["model.milo.mart_accompagnes"]["columns"]
+    assert colonnes["valeur"]["type"] == "DOUBLE"
+    # offline: nothing a browser would fetch from the network, and no usage tracker started
+    assert re.findall(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//", html,
+                      re.IGNORECASE) == []
+    manifest = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["metadata"]["send_anonymous_usage_stats"] is False
+    # read only: the warehouse is the same file, byte for byte
+    assert hashlib.sha256(run.warehouse.read_bytes()).hexdigest() == empreinte
+    print(f"milo-pipeline docs : {duree:.1f} s")

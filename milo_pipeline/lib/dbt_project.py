@@ -125,3 +125,55 @@ def debut_cej() -> date:
 def _vars(chemin: Path) -> dict[str, Any]:
     with open(chemin, encoding="utf-8") as f:
         return yaml.safe_load(f)["vars"]
+
+
+class DocumentationImpossible(RuntimeError):
+    """`milo-pipeline docs` cannot write the site; str() is the French message."""
+
+
+FICHIERS_DOCUMENTATION = {"static_index.html": "index.html", "catalog.json": "catalog.json",
+                          "manifest.json": "manifest.json"}
+
+
+def verifier_entrepot(warehouse: Path) -> None:
+    """DocumentationImpossible when there is no warehouse yet (no run on this MILO_HOME)."""
+    if not warehouse.is_file():
+        raise DocumentationImpossible(f"pas d'entrepôt dans {warehouse.parent} : lancez d'abord milo-pipeline run "
+                                      "ou demo")
+
+
+def documentation(warehouse: Path, dossier: Path) -> Path:
+    """dbt's static documentation site of the project for `warehouse` (models, columns and their types, lineage,
+    tests): `dbt docs generate --static` with the profile's `docs` target (the warehouse opened READ_ONLY, beside
+    other readers; the caller holds the MILO_HOME lock, so no writer), compiled for the periods of the warehouse's
+    last run (int_periodes). Writes `dossier`/index.html (dbt's static_index.html: manifest and catalog inlined, no
+    request when opened from the disk) with catalog.json and manifest.json; returns the index."""
+    verifier_entrepot(warehouse)
+    import duckdb
+
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            periodes = con.execute("select distinct periode_debut, periode_fin from int_periodes "
+                                   "order by periode_fin, periode_debut").fetchall()
+    except duckdb.Error as exc:
+        raise DocumentationImpossible(f"l'entrepôt {warehouse} n'a pas de run terminé ({exc.__class__.__name__}) : "
+                                      "lancez d'abord milo-pipeline run ou demo") from None
+    if not periodes:
+        raise DocumentationImpossible(f"l'entrepôt {warehouse} n'a pas de période calculée : lancez d'abord "
+                                      "milo-pipeline run ou demo")
+    projet = dossier_projet()
+    variables = {**environnement_dbt(warehouse, [Periode(debut, fin) for debut, fin in periodes]),
+                 "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    with tempfile.TemporaryDirectory(prefix="milo-docs-") as tmp:
+        cible = Path(tmp) / "target"
+        resultat = subprocess.run(
+            [DBT_EXECUTABLE, "docs", "generate", "--static", "--profiles-dir", str(projet), "--target", "docs",
+             "--target-path", str(cible), "--log-path", str(Path(tmp) / "logs")],
+            cwd=projet, env={**os.environ, **variables}, capture_output=True, text=True)
+        if resultat.returncode != 0:
+            fin = "\n".join((resultat.stdout + resultat.stderr).strip().splitlines()[-5:])
+            raise DocumentationImpossible(f"dbt docs generate a échoué (code {resultat.returncode}) :\n{fin}")
+        dossier.mkdir(parents=True, exist_ok=True)
+        for source, nom in FICHIERS_DOCUMENTATION.items():
+            shutil.copyfile(cible / source, dossier / nom)
+    return dossier / "index.html"

@@ -27,7 +27,7 @@ UMASK_PRIVE = 0o077  # directories 0700, files 0600
 _AUTRES = 0o077  # group and other permission bits
 # what the pipeline keeps in MILO_HOME (the names of every version so far): tightened with all they hold
 CREES = ("warehouse.duckdb", "warehouse.duckdb.wal", "pseudonymisation.key", "archive", "runs", "logs", "dagster",
-         "dbt", "out", "landing", "demo")
+         "dbt", "out", "landing", "demo", "docs_dbt")
 _PROTEGES: set[str] = set()  # the MILO_HOMEs this process tightened (from then on, its umask keeps them private)
 
 
