@@ -1,5 +1,6 @@
-"""Outputs of a run: `indicateurs.csv` and the PDF report, written into the run's staging folder from the
-checked marts, then published together into the output folder by `publication`.
+"""Outputs of a run: `indicateurs.csv` and the report (a tagged PDF and the same report as a web page beside it),
+written into the run's staging folder from the checked marts, then published together into the output folder by
+`publication`.
 
 The PDF is written in the versions of config/diffusion.yaml: `interne` (the exact table) and `publique` (the table
 masked once for every recipient by `secret_statistique`, defs/secret.py)."""
@@ -13,6 +14,7 @@ from ..lib.apercu import apercu_markdown
 from ..lib.errors import ExportsInvalides
 from ..lib.outputs import PublicationImpossible, indicateurs_csv
 from ..lib.publication import preparer_rapport_public, publier
+from ..lib.report.rendu import render_report
 from ..lib.report.run import lire_sources
 from ..lib.warehouse import lire_dictionnaire, lire_indicateurs
 from .extraits import EXTRAITS
@@ -42,10 +44,11 @@ def indicateurs_fichier(context: dg.AssetExecutionContext, milo: MiloSettings) -
 @dg.asset(
     deps=[dg.AssetKey("indicateurs"), dg.AssetKey("stg_saisies__evenements"), secret_statistique], kinds={"pdf"},
     **OUTPUT_ASSET,
-    description="Le PDF du run (A4, typographie française) : pour une année, le rapport d'activité complet ; pour "
+    description="Le PDF du run (A4, typographie française, PDF balisé PDF/UA-1) et la même page en HTML autonome à "
+                "côté (`.html`) : pour une année, le rapport d'activité complet ; pour "
                 "un mois, le tableau de bord mensuel (le mois et le cumul depuis le 1er janvier). Dans les versions "
                 "de config/diffusion.yaml : interne (effectifs exacts, « Diffusion restreinte ») et publique (secret "
-                "statistique des extraits financeurs, fichier `…_public.pdf`).",
+                "statistique des extraits financeurs, fichiers `…_public.pdf` et `…_public.html`).",
 )
 def rapport_activite(context: dg.AssetExecutionContext, milo: MiloSettings) -> dg.MaterializeResult:
     periode = periode_du_run(context)
@@ -61,9 +64,9 @@ def rapport_activite(context: dg.AssetExecutionContext, milo: MiloSettings) -> d
         if version == DIFFUSION.versions[0]:  # the same warnings for both versions: said once
             for avertissement in sources.avertissements(contexte):
                 context.log.warning(avertissement)
-        path = milo.staging(context.run_id) / report.nom_fichier(periode, version)
-        report.render_pdf(contexte, path)
-        metadata[f"fichier_provisoire_{version}"] = dg.MetadataValue.path(str(path))
+        pdf, page = render_report(contexte, milo.staging(context.run_id) / report.nom_fichier(periode, version))
+        metadata[f"fichier_provisoire_{version}"] = dg.MetadataValue.path(str(pdf))
+        metadata[f"page_web_provisoire_{version}"] = dg.MetadataValue.path(str(page))
     if report.PUBLIQUE in DIFFUSION.versions:
         metadata["seuil_public"] = SEUIL
     return dg.MaterializeResult(metadata=metadata)

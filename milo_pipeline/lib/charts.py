@@ -14,6 +14,12 @@ written with at most two decimals). Every SVG carries `width`, `height` and `vie
 font on each text element (renderers do not all inherit it) and XML-escaped labels.
 A missing value (None) draws a zero-length bar labelled "–".
 
+Text alternative: each chart's SVG `<title>` (the one child WeasyPrint turns into the tagged PDF's `/Alt`, and what a
+browser and axe-core read for `role="img"`) is the chart's title followed by every labelled value as the chart writes
+it (« Répartition par sexe : Femmes 47,0 %, Hommes 53,0 % »; masked values as shown, « s », « < 5 »), so that
+a reader who does not see the bars gets the same figures. Text drawn on a bar or a part takes the ink (white or
+INK) of the higher contrast with its colour, at least 4.5:1 for every colour of PALETTE.
+
 A masked value (disclosure control: `"s"` or a `formatting.Masque`) is never drawn nor counted in a scale or a
 total: its bar or segment is left out, its value is written as the formatter writes it (« s », « < 5 ») and the
 chart says « valeur masquée » where the bar would be. A split bar with a masked part draws the published parts
@@ -26,14 +32,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-from milo_pipeline.lib.formatting import est_masque, fr_evolution, fr_nombre, fr_pct
+from milo_pipeline.lib.formatting import est_masque, fr_evolution, fr_nombre, fr_pct, fr_texte
 
 FONT = "DejaVu Sans, sans-serif"
 ACCENT = "#1d5b79"
 TRACK = "#e9eff3"
 INK = "#222222"
 AXIS = "#9aa9b3"
-PALETTE = (ACCENT, "#8cb9d0", "#c9dbe5", "#5f7f91", "#b0b7bc")
+# The 4th colour was #5f7f91: no ink reached 4.5:1 on it (INK 3.74, white 4.26); a sand tone takes INK at 8.9:1.
+PALETTE = (ACCENT, "#8cb9d0", "#c9dbe5", "#c9b27c", "#b0b7bc")
+WHITE = "#ffffff"
 NEGATIVE = "#b5654a"
 MUTED = "#5f6b73"
 VALEUR_MASQUEE = "valeur masquée"
@@ -72,13 +80,45 @@ def _text(content: str, x: float, y: float, size: float, *, css_class: str, anch
     return f"<text {attributes}>{escape(content)}</text>"
 
 
-def _svg(width: float, height: float, title: str, content: list[str]) -> str:
+def _svg(width: float, height: float, title: str, figures: Sequence[str], content: list[str]) -> str:
+    """The chart's SVG, its `<title>` being its text alternative (`alternative(title, figures)`)."""
     head = _attrs(xmlns="http://www.w3.org/2000/svg", width=width, height=height,
                   viewBox=f"0 0 {_n(width)} {_n(height)}", role="img", font_family=FONT)
     lines = [f"<svg {head}>"]
-    if title:
-        lines.append(f"<title>{escape(title)}</title>")
+    if texte := alternative(title, figures):
+        lines.append(f"<title>{escape(texte)}</title>")
     return "\n".join([*lines, *content, "</svg>"])
+
+
+def luminance(colour: str) -> float:
+    """WCAG 2.x relative luminance of a `#rrggbb` colour."""
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2.x contrast ratio of two `#rrggbb` colours (1 to 21)."""
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def ink(background: str) -> str:
+    """The text colour for a bar or part of colour `background`: white or INK, whichever contrasts more."""
+    return WHITE if contrast(WHITE, background) > contrast(INK, background) else INK
+
+
+def alternative(title: str, figures: Sequence[str]) -> str:
+    """A chart's text alternative: its title, « : », its labelled values separated by « ; » (French spacing)."""
+    texte = " ; ".join(f for f in figures if f)
+    if title and texte:
+        texte = f"{title} : {texte}"
+    return fr_texte(f"{texte or title}.") if texte or title else ""
+
+
+def _figures(items: Items, format_value: Formatter) -> list[str]:
+    """« label value » for each item, the value as the chart writes it (« s », « < 5 », « – » included)."""
+    return [f"{label} {format_value(value)}".strip() for label, value in items]
 
 
 def _nombre(value: object) -> float | None:
@@ -109,7 +149,7 @@ def _masquee(x: float, y: float, size: float, anchor: str = "start") -> str:
 
 def _hachures(x: float, y: float, width: float, height: float, step: float = 4.0) -> list[str]:
     """A hatched rectangle (45° lines cut to the rectangle, no pattern or clip path needed): a masked part."""
-    content = [_rect(class_="masque", x=x, y=y, width=width, height=height, fill="#ffffff", stroke=AXIS,
+    content = [_rect(class_="masque", x=x, y=y, width=width, height=height, fill=WHITE, stroke=AXIS,
                      stroke_width=0.6)]
     t = step
     while t < width + height:
@@ -187,7 +227,7 @@ def horizontal_bar_chart(items: Items, *, title: str = "", width: float = 360, l
                   bold=True),
             "</g>",
         ]
-    return _svg(width, height, title, content)
+    return _svg(width, height, title, _figures(items, format_value), content)
 
 
 def vertical_bar_chart(items: Items, *, title: str = "", width: float = 320, height: float = 170,
@@ -228,7 +268,7 @@ def vertical_bar_chart(items: Items, *, title: str = "", width: float = 320, hei
                                  css_class="label", anchor="middle"))
         content.append("</g>")
     content.append(f"<line {_attrs(x1=0, y1=axis, x2=width, y2=axis, stroke=AXIS, stroke_width=1)}/>")
-    return _svg(width, height, title, content)
+    return _svg(width, height, title, _figures(items, format_value), content)
 
 
 def split_bar_chart(items: Items, *, title: str = "", width: float = 320, bar_height: float = 22,
@@ -283,7 +323,7 @@ def split_bar_chart(items: Items, *, title: str = "", width: float = 320, bar_he
                   css_class="label"),
             "</g>",
         ]
-    return _svg(width, height, title, content)
+    return _svg(width, height, title, _figures(items, format_value), content)
 
 
 def diverging_bar_chart(items: Items, *, title: str = "", width: float = 360, label_width: float = 150,
@@ -322,7 +362,7 @@ def diverging_bar_chart(items: Items, *, title: str = "", width: float = 360, la
             "</g>",
         ]
     content.append(f"<line {_attrs(x1=axis, y1=0, x2=axis, y2=height, stroke=AXIS, stroke_width=1)}/>")
-    return _svg(width, height, title, content)
+    return _svg(width, height, title, _figures(items, format_value), content)
 
 
 Rows = Sequence[tuple[str, Sequence[float | None]]]
@@ -365,7 +405,7 @@ def stacked_bar_chart(rows: Rows, parts: Sequence[str], *, title: str = "", widt
                                  fill=colours[j % len(colours)]))
             if value and length >= _char_width(font_size) * len(text) + 4:
                 content.append(_text(text, x + length / 2, baseline, font_size, css_class="inside",
-                                     anchor="middle", bold=True, colour="#ffffff" if j == 0 else INK))
+                                     anchor="middle", bold=True, colour=ink(colours[j % len(colours)])))
             elif value:
                 hidden.append(text)
             x += length
@@ -382,4 +422,6 @@ def stacked_bar_chart(rows: Rows, parts: Sequence[str], *, title: str = "", widt
             _text(part, x0 + font_size * 1.5, legend_y, font_size, css_class="label"),
             "</g>",
         ]
-    return _svg(width, height, title, content)
+    figures = [f"{label} : {', '.join(_figures(list(zip(parts, values, strict=False)), format_value))}"
+               for label, values in rows]
+    return _svg(width, height, title, figures, content)

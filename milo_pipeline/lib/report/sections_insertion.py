@@ -18,8 +18,10 @@ def section_parrainage(r: Rapport) -> list[Section]:
     parrains = None
     if any(ind.a(i) for i in layout.PARRAINS_PAR_STATUT):
         items = [(ind.libelle(i), ind.nombre(i)) for i in layout.PARRAINS_PAR_STATUT]
-        parrains = graphique("Parrains et marraines selon leur statut", charts.split_bar_chart(
-            items, format_value=fr_nombre, width=640, total=ind.nombre(layout.PARRAINS_TOTAL)), demi=False)
+        titre = "Parrains et marraines selon leur statut"
+        parrains = graphique(titre, charts.split_bar_chart(
+            items, title=titre, format_value=fr_nombre, width=640, total=ind.nombre(layout.PARRAINS_TOTAL)),
+            demi=False)
     return [r.section("parrainage", "Parrainage", [
         *(chiffres(titre, [ind.chiffre(i) for i in ids]) for titre, ids in layout.PARRAINAGE),
         parrains,
@@ -32,10 +34,11 @@ def section_emploi(r: Rapport) -> list[Section]:
     evolutions = [i for i in ind.de_la_section("emploi") if ind.est_evolution(i) and ind.a(i)]
     evolution = None
     if evolutions:
+        titre = "Évolution par rapport à la même période de l'année précédente"
         evolution = graphique(
-            "Évolution par rapport à la même période de l'année précédente",
-            charts.diverging_bar_chart([(ind.libelle(i), ind.nombre(i)) for i in evolutions], width=640,
-                                       label_width=260),
+            titre,
+            charts.diverging_bar_chart([(ind.libelle(i), ind.nombre(i)) for i in evolutions], title=titre,
+                                       width=640, label_width=260),
             " ".join(ind.definition(i) for i in evolutions[:1]))
     titre_entreprises, entreprises = layout.EMPLOI_ENTREPRISES
     return [r.section("emploi", "Accès à l'emploi", [
@@ -114,8 +117,9 @@ def section_egalite(r: Rapport) -> list[Section]:
                   for ligne in lignes if not ligne["ensemble"]]
     equipe = None
     if ind.a(layout.RH_SEXE):
-        equipe = graphique("L'équipe de la Mission Locale", charts.split_bar_chart(
-            [(ligne["libelle"], ligne["valeur"]) for ligne in ind.repartition(layout.RH_SEXE)],
+        titre = "L'équipe de la Mission Locale"
+        equipe = graphique(titre, charts.split_bar_chart(
+            [(ligne["libelle"], ligne["valeur"]) for ligne in ind.repartition(layout.RH_SEXE)], title=titre,
             format_value=fr_nombre, width=640, total=ind.nombre(layout.RH_SALARIES)), ind.definition(layout.RH_SEXE))
     return [r.section("egalite", "Égalité filles-garçons", [
         barres("Part des jeunes femmes selon le public", [(p, v) for p, v in publics if v is not None], "pct",

@@ -32,8 +32,9 @@ def section_organigramme(r: Rapport) -> list[Section]:
         # a bar without its masked part would not be the contract's headcount: the table alone shows them
         note = "Le graphique par type de contrat n'est pas repris : une partie des effectifs est masquée."
     elif contrats and ind.a(par_contrat_sexe):
-        graphique_contrats = graphique("Salariés par type de contrat et sexe", charts.stacked_bar_chart(
-            barres_contrats, [s["libelle"] for s in sexes], width=640, label_width=200))
+        titre = "Salariés par type de contrat et sexe"
+        graphique_contrats = graphique(titre, charts.stacked_bar_chart(
+            barres_contrats, [s["libelle"] for s in sexes], title=titre, width=640, label_width=200))
     tableau_contrats = tableau(
         None, [s["libelle"] for s in sexes] + [layout.ENSEMBLE],
         [{"libelle": c, "cellules": [ind.valeur(par_contrat_sexe, f"{c}|{s['modalite']}") for s in sexes]
