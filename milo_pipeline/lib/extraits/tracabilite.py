@@ -73,21 +73,19 @@ class Tracabilite:
     fichiers: tuple[FichierSource, ...] = ()
     lignage: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """indicator id → its sources (`imilo.jeunes`, `saisies.budget`), sorted."""
+    modeles: Mapping[str, str] = field(default_factory=dict)
+    """indicator id → the dbt model (mart) that computes it."""
     qualite: Qualite = Qualite()
     version: str = ""
     run_id: str | None = None
 
     def exports(self, indicateur: str) -> tuple[str, ...]:
-        """The files an indicator comes from: the export file of each i-milo table its mart reads (the table's name
-        when no file of the run holds it), `saisies/<file>.yaml` for a manual input."""
-        par_table = {f.table: f.fichier for f in self.fichiers}
+        """What an indicator comes from: each i-milo export table its mart reads (`jeunes`: the file
+        `jeunes_<date>` of the list of source files), `saisies/<file>.yaml` for a manual input."""
         noms = []
         for source in self.lignage.get(indicateur, ()):
             nature, _, table = source.partition(".")
-            if nature == SOURCE_SAISIES:
-                noms.append(f"{DOSSIER_SAISIES}/{fichier_saisie(table)}")
-            else:
-                noms.append(par_table.get(table, table))
+            noms.append(f"{DOSSIER_SAISIES}/{fichier_saisie(table)}" if nature == SOURCE_SAISIES else table)
         return tuple(dict.fromkeys(noms))
 
 
@@ -131,22 +129,26 @@ def sources_des_modeles(manifest: Mapping) -> dict[str, tuple[str, ...]]:
             for noeud in parents.get(MART_INDICATEURS, ()) if noeud.startswith("model.")}
 
 
-def lire_lignage(warehouse: Path, manifest: Path | None = None) -> dict[str, tuple[str, ...]]:
-    """indicator id → the sources of the model that computes it (dbt lineage, above). Empty without a manifest."""
+def lire_lignage(warehouse: Path, manifest: Path | None = None
+                 ) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """indicator id → the sources of the model that computes it (dbt lineage, above), and → that model. Empty
+    without a manifest."""
     manifest = manifest or manifest_dbt()
     if not manifest.is_file():
-        return {}
+        return {}, {}
     modeles = sources_des_modeles(json.loads(manifest.read_text(encoding="utf-8")))
     colonnes = {r["table_name"] for r in read_rows(
         warehouse, "select table_name from information_schema.columns where table_schema = 'main' "
                    "and column_name = 'indicateur'")}
     lignage: dict[str, set[str]] = {}
+    par_modele: dict[str, str] = {}
     for modele, sources in modeles.items():
         if modele not in colonnes or not sources:
             continue
-        for r in read_rows(warehouse, f'select distinct indicateur from main."{modele}"'):
+        for r in read_rows(warehouse, f'select distinct indicateur from main."{modele}" order by indicateur'):
             lignage.setdefault(r["indicateur"], set()).update(sources)
-    return {i: tuple(sorted(s)) for i, s in sorted(lignage.items())}
+            par_modele[r["indicateur"]] = modele
+    return {i: tuple(sorted(s)) for i, s in sorted(lignage.items())}, par_modele
 
 
 def avertissements_ingestion(run_dir: Path | None) -> tuple[str, ...]:
@@ -180,8 +182,8 @@ def version() -> str:
 
 def lire_tracabilite(warehouse: Path, qualite_du_run: Qualite | None = None, run_id: str | None = None,
                      manifest: Path | None = None) -> Tracabilite:
-    return Tracabilite(lire_fichiers(warehouse), lire_lignage(warehouse, manifest), qualite_du_run or Qualite(),
-                       version(), run_id)
+    lignage, modeles = lire_lignage(warehouse, manifest)
+    return Tracabilite(lire_fichiers(warehouse), lignage, modeles, qualite_du_run or Qualite(), version(), run_id)
 
 
 UNITES = {"nb": "effectif", "pct": "%", "eur": "€", "mois": "mois", "ratio": "ratio"}
@@ -190,7 +192,7 @@ UNITES = {"nb": "effectif", "pct": "%", "eur": "€", "mois": "mois", "ratio": "
 def definitions(dictionnaire: Iterable[Mapping], ids: Iterable[str], tracabilite: Tracabilite) -> list[dict]:
     """The definitions of `ids` in the dictionary's order (an id outside the dictionary last, by name): id, label,
     unit (`code_unite` as the dictionary writes it, `unite` in French), definition, the export files it comes
-    from."""
+    from and the dbt model that computes it."""
     dictionnaire = {d["indicateur"]: d for d in dictionnaire}
     ids = set(ids)
     ordre = [i for i in dictionnaire if i in ids] + sorted(ids - dictionnaire.keys())
@@ -200,5 +202,5 @@ def definitions(dictionnaire: Iterable[Mapping], ids: Iterable[str], tracabilite
         unite = d.get("unite") or ""
         lignes.append({"indicateur": i, "libelle": d.get("libelle") or i, "code_unite": unite,
                        "unite": UNITES.get(unite, unite), "definition": d.get("definition") or "",
-                       "exports": tracabilite.exports(i)})
+                       "exports": tracabilite.exports(i), "modele": tracabilite.modeles.get(i, "")})
     return lignes

@@ -140,8 +140,7 @@ def extrait_xlsx(extrait: Extrait, sources: Sources) -> bytes:
 
     definitions = wb.create_sheet("Définitions")
     entetes, *lignes = lignes_definitions(extrait, sources)
-    _feuille(definitions, entetes, (30, 50, 16, 100, 60))
-    definitions.column_dimensions["F"].width = 16
+    _feuille(definitions, entetes, (30, 50, 16, 100, 60, 22))
     for ligne in lignes:
         _ajouter(definitions, ligne)
         if len(ligne) and ligne[0] in TITRES_DEFINITIONS:
@@ -167,9 +166,10 @@ def lignes_definitions(extrait: Extrait, sources: Sources) -> list[list]:
     rows quarantined), the quality status of the run and the version of milo-pipeline. The run's id and the
     generation time are only in manifest.json: these rows are the same for the same exports."""
     t = sources.tracabilite
-    lignes: list[list] = [["indicateur", "libelle", "unite", "definition", "exports sources"]]
+    lignes: list[list] = [["indicateur", "libelle", "unite", "definition", "exports sources", "modele dbt"]]
     for d in definitions_tracees(extrait.definitions, [d["indicateur"] for d in extrait.definitions], t):
-        lignes.append([d["indicateur"], d["libelle"], d["code_unite"], d["definition"], ", ".join(d["exports"])])
+        lignes.append([d["indicateur"], d["libelle"], d["code_unite"], d["definition"], ", ".join(d["exports"]),
+                       d["modele"]])
     lignes += [[], ["fichier source", "table", "date d'export", "sha256", "lignes lues", "lignes écartées"]]
     lignes += [[f.fichier, f.table, f.date_export.isoformat() if f.date_export else "", f.sha256, f.lignes_lues,
                 f.lignes_rejetees] for f in t.fichiers]
