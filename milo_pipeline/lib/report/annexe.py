@@ -45,6 +45,7 @@ def section_annexe(r: Rapport, tracabilite: Tracabilite | None, genere_le: date 
         "version": t.version,
         "run_id": t.run_id,
         "genere_le": genere_le,
-        "blocs": [], "absent": None, "texte": None, "legende": [], "sources": "",
+        "blocs": [], "absent": None, "texte": None, "legende": [],
+        "sources": "dictionnaire des indicateurs, modèles dbt et fichiers de l'exécution",
     }
     return section, renvois

@@ -87,7 +87,8 @@ class Rapport:
         blocs = [b for b in blocs if b]
         blocs += autres(self.ind, list(self.ind.de_la_section(id_) if autres_ids is None else autres_ids))
         for bloc in blocs:  # the programmes table names its ids in its columns
-            bloc.setdefault("indicateurs", ids(c["indicateur"] for c in bloc.get("colonnes", [])))
+            if "colonnes" in bloc:
+                bloc.setdefault("indicateurs", ids(c["indicateur"] for c in bloc["colonnes"]))
         rendu = self.texte(texte) if texte else None
         sources = []
         if imilo:
@@ -103,7 +104,7 @@ class Rapport:
                 absent = NON_RENSEIGNE if saisie and not imilo else NON_DISPONIBLE
         self.montres |= self.ind.lus
         self.ind.lus.clear()
-        self.renvoyes.update(i for b in blocs for i in b["indicateurs"])
+        self.renvoyes.update(i for b in blocs for i in b.get("indicateurs", []))
         legende = legende_secret(self.ind.masques) if blocs else []
         self.ind.masques.clear()
         return {"id": id_, "titre": titre, "definition": definition, "blocs": blocs, "texte": rendu,
