@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -186,6 +187,10 @@ def lire_tracabilite(warehouse: Path, qualite_du_run: Qualite | None = None, run
     return Tracabilite(lire_fichiers(warehouse), lignage, modeles, qualite_du_run or Qualite(), version(), run_id)
 
 
+def _ordre(d: Mapping) -> float:
+    return math.inf if d.get("ordre") in (None, "") else float(d["ordre"])
+
+
 UNITES = {"nb": "effectif", "pct": "%", "eur": "€", "mois": "mois", "ratio": "ratio"}
 
 
@@ -193,7 +198,7 @@ def definitions(dictionnaire: Iterable[Mapping], ids: Iterable[str], tracabilite
     """The definitions of `ids` in the dictionary's order (an id outside the dictionary last, by name): id, label,
     unit (`code_unite` as the dictionary writes it, `unite` in French), definition, the export files it comes
     from and the dbt model that computes it."""
-    dictionnaire = {d["indicateur"]: d for d in dictionnaire}
+    dictionnaire = {d["indicateur"]: d for d in sorted(dictionnaire, key=_ordre)}
     ids = set(ids)
     ordre = [i for i in dictionnaire if i in ids] + sorted(ids - dictionnaire.keys())
     lignes = []
