@@ -92,6 +92,9 @@ def test_the_quality_status_counts_each_check_once_and_lists_the_warnings():
     assert q.resume() == ("Conforme avec avertissements : 2 contrôles réussis, 1 avertissement ; contrôles "
                           "bloquants : tous réussis.")
     assert Qualite(1).resume() == "Conforme : 1 contrôle réussi, 0 avertissement ; contrôles bloquants : tous réussis."
+    # an output materialized alone (no check in its run) does not claim the checks passed
+    assert qualite([]).reussis is None
+    assert qualite([]).resume().startswith("Contrôles de qualité non exécutés par cette exécution")
 
 
 def test_the_annex_defines_every_indicator_printed_and_each_block_refers_to_it():

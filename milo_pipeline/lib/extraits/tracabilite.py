@@ -46,9 +46,9 @@ class FichierSource:
 
 @dataclass(frozen=True)
 class Qualite:
-    """The quality status of a run: checks passed (None: not known, e.g. outside a Dagster run), the checks that
-    warned (`asset · check`), the ingestion's warnings. A run with a failed blocking check publishes nothing, so
-    what is published has every blocking check passed."""
+    """The quality status of a run: checks passed (None: not known, no check ran in this run or outside a Dagster
+    run), the checks that warned (`asset · check`), the ingestion's warnings. A run with a failed blocking check
+    publishes nothing, so what is published has every blocking check passed."""
 
     reussis: int | None = None
     avertissements: tuple[str, ...] = ()
@@ -59,11 +59,14 @@ class Qualite:
         return "conforme avec avertissements" if self.avertissements or self.ingestion else "conforme"
 
     def resume(self) -> str:
-        """« 134 contrôles réussis, 1 avertissement ; contrôles bloquants : tous réussis »."""
+        """« Conforme avec avertissements : 134 contrôles réussis, 1 avertissement ; contrôles bloquants : tous
+        réussis. », or that the checks were not run by this run (an output materialized alone in the UI)."""
+        if self.reussis is None:
+            return ("Contrôles de qualité non exécutés par cette exécution : voir l'exécution qui a construit "
+                    "l'entrepôt.")
         parties = []
-        if self.reussis is not None:
-            parties.append(f"{self.reussis} contrôle{'s' if self.reussis > 1 else ''} "
-                           f"réussi{'s' if self.reussis > 1 else ''}")
+        parties.append(f"{self.reussis} contrôle{'s' if self.reussis > 1 else ''} "
+                       f"réussi{'s' if self.reussis > 1 else ''}")
         n = len(self.avertissements) + len(self.ingestion)
         parties.append(f"{n} avertissement{'s' if n > 1 else ''}")
         return f"{self.statut.capitalize()} : {', '.join(parties)} ; contrôles bloquants : tous réussis."
@@ -166,12 +169,13 @@ def avertissements_ingestion(run_dir: Path | None) -> tuple[str, ...]:
 
 
 def qualite(evaluations: Iterable[tuple[str, bool]], run_dir: Path | None = None) -> Qualite:
-    """The status from the run's check evaluations (`asset · check`, passed) and its Data Docs."""
+    """The status from the run's check evaluations (`asset · check`, passed) and its Data Docs; without any
+    evaluation (no check ran in this run) the count is unknown (None)."""
     resultats: dict[str, bool] = {}
     for cle, reussi in evaluations:
         resultats[cle] = resultats.get(cle, True) and reussi
-    return Qualite(sum(resultats.values()), tuple(sorted(c for c, ok in resultats.items() if not ok)),
-                   avertissements_ingestion(run_dir))
+    return Qualite(sum(resultats.values()) if resultats else None,
+                   tuple(sorted(c for c, ok in resultats.items() if not ok)), avertissements_ingestion(run_dir))
 
 
 def version() -> str:
