@@ -263,6 +263,11 @@ def test_every_source_file_with_its_sha256_as_in_the_manifests_and_its_rows(run_
 @pytest.mark.slow
 def test_every_reference_leads_to_its_entry_in_the_html_and_the_pdf(run_2024):
     contexte = _contexte(run_2024, run_id="r")
+    blocs = [b for s in contexte["sections"] for b in s["blocs"]]
+    # every table, chart and group of tiles names its indicators (a heading, a remark, the list of events: none)
+    assert {b["type"] for b in blocs if not b.get("indicateurs")} <= {"intertitre", "remarque", "evenements"}
+    assert {b["type"] for b in blocs if b.get("indicateurs")} == {"chiffres", "graphique", "repartition", "tableau",
+                                                                  "tableau_dispositifs"}
     liens, ancres = _ancres(render_html(contexte))
     renvois = {lien for lien in liens if lien.startswith("def-")}
     assert renvois and set(liens) <= ancres

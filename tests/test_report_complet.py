@@ -277,7 +277,7 @@ def contexte_mensuel() -> dict:
 # --------------------------------------------------------------------------------------------
 def test_every_section_of_the_seed_report_in_its_order():
     titres = [s["titre"] for s in contexte_complet()["sections"] if s["niveau"] == 1]
-    assert titres == [notre for _, notre in ORDRE_DU_RAPPORT_MODELE]
+    assert titres == [notre for _, notre in ORDRE_DU_RAPPORT_MODELE] + ["Définitions et sources"]  # then our annex
 
 
 def test_one_page_per_territory_after_the_comparison():
