@@ -138,7 +138,7 @@ def test_a_funder_selecting_them_gets_them_masked_with_their_definition(run, tmp
         ["acc_nb_femmes", "Jeunes femmes accompagnées", "", "s", "nb"]]
     definitions = openpyxl.load_workbook(io.BytesIO(fichiers["financeur_test_2024.xlsx"]))["Définitions"]
     rangees = {r[0]: r for r in definitions.iter_rows(min_row=2, values_only=True)}
-    assert rangees["acc_nb_femmes"][1:] == ("Jeunes femmes accompagnées", "nb",
+    assert rangees["acc_nb_femmes"][1:4] == ("Jeunes femmes accompagnées", "nb",
                                             "Jeunes accompagnés de sexe féminin dans la période.")
     assert rangees["acc_moyen_locomotion_pct"][3].startswith("Part des jeunes accompagnés par moyen de locomotion")
     with duckdb.connect(str(warehouse), read_only=True) as con:

@@ -334,7 +334,7 @@ def test_xlsx_has_a_cover_the_data_and_the_definitions_and_reads_back(extrait):
         (r["periode_debut"], r["periode_fin"], r["indicateur"], r["libelle"], r["modalite"], r["valeur"], r["unite"])
         for r in extrait.lignes]
     definitions = list(wb["Définitions"].iter_rows(values_only=True))
-    assert definitions[0] == ("indicateur", "libelle", "unite", "definition")
+    assert definitions[0] == ("indicateur", "libelle", "unite", "definition", "exports sources", "modele dbt")
     assert definitions[1][:3] == ("acc_nb_jeunes", "Jeunes accompagnés", "nb")
     assert definitions[1][3].startswith("Jeunes ayant eu au moins un entretien")
 
@@ -357,10 +357,12 @@ def test_manifest_lists_every_file_with_its_sha256_and_only_its_time_differs(ext
                                          ["stg · relationships"]))
     assert un["fichiers"] == [{"fichier": nom, "sha256": hashlib.sha256(data).hexdigest(), "octets": len(data)}
                               for nom, data in fichiers.items()]
-    assert [f["fichier"] for f in un["fichiers"]] == ["etat_dreets_2024.xlsx", "etat_dreets_2024.csv"]
+    assert [f["fichier"] for f in un["fichiers"]] == ["etat_dreets_2024.xlsx", "etat_dreets_2024.csv",
+                                                      "etat_dreets_2024_definitions.csv"]
     assert un["periode"] == {"debut": "2024-01-01", "fin": "2024-12-31"}
     assert un["exports_sources"][0] == {"fichier": "jeunes_2025-01-15.csv", "sha256": "ab" * 32}
-    assert un["qualite"] == {"statut": "conforme", "controles_bloquants": "tous réussis", "avertissements": []}
+    assert un["qualite"] == {"statut": "conforme", "controles_bloquants": "tous réussis", "controles_reussis": None,
+                             "avertissements": [], "avertissements_ingestion": []}
     assert deux["qualite"]["avertissements"] == ["stg · relationships"]
     assert un["secret_statistique"] == {"seuil": 5, "marque": "s", "cellules_masquees": 2}
     assert {k for k in un if un[k] != deux[k]} == {"genere_le", "qualite"}

@@ -271,6 +271,8 @@ def cellules_publiees(out: Path) -> dict:
     set of values."""
     pool: dict = {}
     for fichier in out.glob("extraits/*/*/*.csv"):
+        if fichier.name.endswith("_definitions.csv"):  # the sheet « Définitions »: no figure
+            continue
         for r in csv.DictReader(io.StringIO(fichier.read_bytes().decode("utf-8-sig")), delimiter=";"):
             if r["unite"] == "nb" and r["valeur"] not in ("", MASQUE):
                 periode = (date.fromisoformat(r["periode_debut"]), date.fromisoformat(r["periode_fin"]))

@@ -31,7 +31,8 @@ TITRES = ["Synthèse 2024", "Jeunes reçus pour la première fois", "Jeunes acco
           "Dispositifs et formations", "Contrat d'Engagement Jeune", "Parrainage", "Accès à l'emploi",
           "Intervention dans les quartiers prioritaires de la ville", "Intervention sur les territoires",
           "CTAI – L'insertion des jeunes primo-arrivants", "Action santé", "Repérage et remobilisation",
-          "Égalité filles-garçons", "Organigramme", "Événements 2024", "Budget", "Baromètre de satisfaction"]
+          "Égalité filles-garçons", "Organigramme", "Événements 2024", "Budget", "Baromètre de satisfaction",
+          "Définitions et sources"]
 
 
 def _seed(name: str) -> list[dict]:
@@ -376,24 +377,25 @@ def test_autres_indicateurs_show_every_id_not_laid_out_with_its_label_and_values
                 if (r["indicateur"], r["modalite"]) in masques else {**r, "secret": None} for r in interne]
 
     contexte = build_report_context(interne, dictionnaire, [], meta)
-    assert [s["id"] for s in contexte["sections"]][-1] == "autres-indicateurs"
+    assert [s["id"] for s in contexte["sections"]][-2:] == ["autres-indicateurs", "definitions-sources"]
     assert contexte["indicateurs_non_montres"] == []
     html = render_html(contexte)
     assert _texte_section(html, "accompagnes").startswith(
-        "Jeunes accompagnés Jeunes en contact. 40 jeunes Autres indicateurs 2 Ateliers collectifs Sources :")
+        "Jeunes accompagnés Jeunes en contact. 40 jeunes Définition : 1 Autres indicateurs 2 Ateliers collectifs "
+        "Définition : 2 Sources :")
     assert _texte_section(html, "autres-indicateurs") == (
         "Autres indicateurs Les indicateurs qu'aucune section de ce rapport ne présente encore, sous leur libellé du "
         "dictionnaire des indicateurs. Autres indicateurs 42 Séances de sport 7 "
-        "hors_dictionnaire_nb Jeunes par discipline Jeunes par discipline Football 3 Natation 9 Jeunes inscrits, par "
-        "discipline. Sources : exports i-milo du 15 janvier 2025, année 2024.")
+        "hors_dictionnaire_nb Définitions : 3 , 5 Jeunes par discipline Jeunes par discipline Football 3 Natation 9 "
+        "Jeunes inscrits, par discipline. Définition : 4 Sources : exports i-milo du 15 janvier 2025, année 2024.")
 
     html = render_html(build_report_context(publique, dictionnaire, [], meta, version="publique", seuil=5))
     assert _texte_section(html, "accompagnes").startswith(
-        "Jeunes accompagnés Jeunes en contact. 40 jeunes Autres indicateurs < 5 Ateliers collectifs < 5 : effectif "
-        "de 1 à 4, masqué (secret statistique). Sources :")
+        "Jeunes accompagnés Jeunes en contact. 40 jeunes Définition : 1 Autres indicateurs < 5 Ateliers collectifs "
+        "Définition : 2 < 5 : effectif de 1 à 4, masqué (secret statistique). Sources :")
     assert _texte_section(html, "autres-indicateurs") == (
         "Autres indicateurs Les indicateurs qu'aucune section de ce rapport ne présente encore, sous leur libellé du "
         "dictionnaire des indicateurs. Autres indicateurs 42 Séances de sport 7 "
-        "hors_dictionnaire_nb Jeunes par discipline Jeunes par discipline Football < 5 Natation s Jeunes inscrits, "
-        "par discipline. < 5 : effectif de 1 à 4, masqué (secret statistique). s : secret statistique (valeur "
-        "masquée). Sources : exports i-milo du 15 janvier 2025, année 2024.")
+        "hors_dictionnaire_nb Définitions : 3 , 5 Jeunes par discipline Jeunes par discipline Football < 5 Natation s "
+        "Jeunes inscrits, par discipline. Définition : 4 < 5 : effectif de 1 à 4, masqué (secret statistique). s : "
+        "secret statistique (valeur masquée). Sources : exports i-milo du 15 janvier 2025, année 2024.")

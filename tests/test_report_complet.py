@@ -277,7 +277,7 @@ def contexte_mensuel() -> dict:
 # --------------------------------------------------------------------------------------------
 def test_every_section_of_the_seed_report_in_its_order():
     titres = [s["titre"] for s in contexte_complet()["sections"] if s["niveau"] == 1]
-    assert titres == [notre for _, notre in ORDRE_DU_RAPPORT_MODELE]
+    assert titres == [notre for _, notre in ORDRE_DU_RAPPORT_MODELE] + ["Définitions et sources"]  # then our annex
 
 
 def test_one_page_per_territory_after_the_comparison():
@@ -396,7 +396,7 @@ def test_the_page_box_check_sees_an_overflow(tmp_path):
     contexte["sections"][3]["texte"] = Markup('<p style="white-space: nowrap">' + "Un texte sans retour. " * 20
                                               + "</p>")
     problemes = hors_cadre(render_pdf(contexte, tmp_path / "debordement.pdf"))
-    assert problemes and all(p.startswith("page 6 : ") for p in problemes)
+    assert problemes and all(p.startswith("page 7 : ") for p in problemes)  # the 4th section's page
 
 
 @needs_poppler

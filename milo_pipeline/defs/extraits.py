@@ -12,11 +12,13 @@ from .resources import MiloSettings
 from .secret import FINANCEURS, SEUIL, secret_statistique
 
 
-def avertissements_qualite(context: dg.AssetExecutionContext) -> list[str]:
-    """The checks of this run that failed without blocking it (warnings): `asset · check`."""
+def qualite_du_run(context: dg.AssetExecutionContext, milo: MiloSettings) -> extraits.Qualite:
+    """The quality status of this run: its checks evaluated so far (`asset · check`; a warning is one that failed
+    without blocking it) and the ingestion's warnings of its Data Docs."""
     evaluations = context.instance.all_logs(context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
-    return sorted({f"{e.asset_key.to_user_string()} · {e.check_name}"
-                   for e in (ev.dagster_event.event_specific_data for ev in evaluations) if not e.passed})
+    return extraits.qualite(((f"{e.asset_key.to_user_string()} · {e.check_name}", e.passed)
+                             for e in (ev.dagster_event.event_specific_data for ev in evaluations)),
+                            milo.run_dir(context.run_id))
 
 
 def extrait_asset(financeur: extraits.Financeur) -> dg.AssetsDefinition:
@@ -36,9 +38,9 @@ def extrait_asset(financeur: extraits.Financeur) -> dg.AssetsDefinition:
         except extraits.ConfigurationInvalide as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from None
         fichiers = extraits.ecrire_extrait(
-            extrait, extraits.lire_sources(milo.warehouse),
+            extrait, extraits.lire_sources(milo.warehouse, qualite_du_run(context, milo), context.run_id),
             milo.staging(context.run_id) / "extraits" / financeur.code / periode.label,
-            datetime.now().astimezone(), avertissements_qualite(context))
+            datetime.now().astimezone())
         for indicateur in extrait.absents:
             context.log.warning(f"{financeur.fichier} : {indicateur} n'est pas produit par cette exécution : sauté")
         return dg.MaterializeResult(metadata={

@@ -17,7 +17,7 @@ from ..lib.publication import preparer_rapport_public, publier
 from ..lib.report.rendu import render_report
 from ..lib.report.run import lire_sources
 from ..lib.warehouse import lire_dictionnaire, lire_indicateurs
-from .extraits import EXTRAITS
+from .extraits import EXTRAITS, qualite_du_run
 from .partitions import monthly, periode_du_run
 from .resources import MiloSettings
 from .secret import DIFFUSION, SEUIL, secret_statistique
@@ -53,7 +53,8 @@ def indicateurs_fichier(context: dg.AssetExecutionContext, milo: MiloSettings) -
 def rapport_activite(context: dg.AssetExecutionContext, milo: MiloSettings) -> dg.MaterializeResult:
     periode = periode_du_run(context)
     try:
-        sources = lire_sources(milo.warehouse, milo.exports, periode, date.today())
+        sources = lire_sources(milo.warehouse, milo.exports, periode, date.today(), qualite_du_run(context, milo),
+                               context.run_id)
     except ExportsInvalides as exc:
         raise dg.Failure(description=exc.texte(), allow_retries=False) from None
     metadata: dict = {"periode": periode.label, "versions": ", ".join(DIFFUSION.versions)}

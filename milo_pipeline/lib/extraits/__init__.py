@@ -4,7 +4,9 @@
 - `secret`: the whole table masked once, with what the dictionary says of each indicator (pure);
 - `selection`: a funder's configuration, the cells it gets, the sources of the exports;
 - `writing`: the XLSX and CSV files (text cells never read as formulas: `inerte`);
-- `manifest`: manifest.json, and an extract's files written into the run's staging folder.
+- `manifest`: manifest.json, and an extract's files written into the run's staging folder;
+- `tracabilite`: where the figures come from (export files, each indicator's exports by dbt lineage, the run's
+  quality status, the version), shared with the report's annex « Définitions et sources ».
 
 The table is masked once, whole, then filtered: every extract with the same threshold shows the same value or the
 same `s` for a cell, and whatever a funder receives is part of one table that is safe as a whole.
@@ -51,15 +53,25 @@ from .selection import (
     seuil_commun,
     verifier_indicateurs,
 )
+from .tracabilite import (
+    FichierSource,
+    Qualite,
+    Tracabilite,
+    definitions,
+    lire_tracabilite,
+    qualite,
+)
 from .writing import (
     COLONNES_EXTRAIT,
     DEBUTS_FORMULE,
     GARANTIE,
     LIMITES,
+    definitions_csv,
     extrait_csv,
     extrait_xlsx,
     fichiers_extrait,
     inerte,
+    lignes_definitions,
     valeur_csv,
     valeur_xlsx,
 )
@@ -72,4 +84,6 @@ __all__ = [
     "fichiers_extrait", "inerte", "lire_financeur", "lire_sources", "manifeste", "natures", "paires_emboitees",
     "sans_periode", "secretiser_indicateurs", "seuil_commun", "sha256", "structure", "structure_du_dictionnaire",
     "table_publique", "valeur_csv", "valeur_xlsx", "valeurs_conservees_csv", "verifier_indicateurs",
+    "FichierSource", "Qualite", "Tracabilite", "definitions", "definitions_csv", "lignes_definitions",
+    "lire_tracabilite", "qualite",
 ]

@@ -20,9 +20,12 @@ def sha256(data: bytes) -> str:
 
 def manifeste(extrait: Extrait, sources: Sources, fichiers: Mapping[str, bytes], genere_le: datetime,
               avertissements: Iterable[str] = ()) -> bytes:
-    """manifest.json: the files and their SHA-256, the periods, the sources, the data-quality status. Written only
-    by a run whose blocking checks all passed; the checks that only warned are listed."""
-    avertissements = sorted(avertissements)
+    """manifest.json: the files and their SHA-256, the periods, the sources, the data-quality status, the run's id
+    and the version of milo-pipeline. Written only by a run whose blocking checks all passed; the checks that only
+    warned are listed (`avertissements`, with those of `sources.tracabilite.qualite`), and the ingestion's
+    warnings."""
+    t = sources.tracabilite
+    avertissements = sorted({*avertissements, *t.qualite.avertissements})
     periode = {"debut": extrait.periode.debut.isoformat(), "fin": extrait.periode.fin.isoformat()}
     contenu = {
         "financeur": extrait.financeur.nom,
@@ -31,12 +34,16 @@ def manifeste(extrait: Extrait, sources: Sources, fichiers: Mapping[str, bytes],
         "periode": periode,
         "periodes_extraites": [{"debut": p.debut.isoformat(), "fin": p.fin.isoformat()} for p in extrait.periodes],
         "genere_le": genere_le.isoformat(timespec="seconds"),
+        "run_id": t.run_id,
+        "version_milo_pipeline": t.version,
         "date_exports": sources.date_exports.isoformat() if sources.date_exports else None,
         "exports_sources": [{"fichier": nom, "sha256": h} for nom, h in sources.exports],
         "qualite": {
-            "statut": "conforme avec avertissements" if avertissements else "conforme",
+            "statut": "conforme avec avertissements" if avertissements or t.qualite.ingestion else "conforme",
             "controles_bloquants": "tous réussis",
+            "controles_reussis": t.qualite.reussis,
             "avertissements": avertissements,
+            "avertissements_ingestion": list(t.qualite.ingestion),
         },
         "secret_statistique": {"seuil": extrait.seuil, "marque": MASQUE,
                                "cellules_masquees": extrait.masquees},

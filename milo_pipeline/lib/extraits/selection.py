@@ -19,6 +19,7 @@ from ..periods import Periode, periods_to_compute
 from ..suppression import MASQUE
 from ..warehouse import date_exports, fichiers_exports
 from .secret import SEUIL_DEFAUT, Ligne
+from .tracabilite import Qualite, Tracabilite, lire_tracabilite
 
 FINANCEURS = CONFIG / "financeurs"
 NATURES_PERIODE = ("annee", "mois", "cumul_annuel")
@@ -189,10 +190,13 @@ class Sources:
     exports: tuple[tuple[str, str], ...]
     """(file name, SHA-256) of each source export."""
     date_exports: date | None = None
+    tracabilite: Tracabilite = Tracabilite()
+    """The files in detail, each indicator's exports, the run's quality status, the version (sheet Définitions)."""
 
 
-def lire_sources(warehouse: Path) -> Sources:
+def lire_sources(warehouse: Path, qualite: Qualite | None = None, run_id: str | None = None) -> Sources:
     """The extracts' sources: the Mission Locale's name (config/mission_locale.yaml), the export files loaded in
-    the warehouse and their date."""
+    the warehouse and their date, where each indicator comes from (`tracabilite`)."""
     return Sources(mission_locale=mission_locale()["nom"], exports=fichiers_exports(warehouse),
-                   date_exports=date_exports(warehouse))
+                   date_exports=date_exports(warehouse),
+                   tracabilite=lire_tracabilite(warehouse, qualite, run_id))

@@ -18,6 +18,7 @@ from ..formatting import fr_date, fr_periode
 from ..outputs import COLONNES, format_valeur
 from ..suppression import MASQUE
 from .selection import Extrait, Sources
+from .tracabilite import definitions as definitions_tracees
 
 COLONNES_EXTRAIT = (*COLONNES[:3], "libelle", *COLONNES[3:])
 LARGEUR_PRESENTATION = 90
@@ -138,9 +139,13 @@ def extrait_xlsx(extrait: Extrait, sources: Sources) -> bytes:
         donnees.cell(donnees.max_row, 6).number_format = FORMAT_NOMBRE.get(r["unite"], "General")
 
     definitions = wb.create_sheet("Définitions")
-    _feuille(definitions, ("indicateur", "libelle", "unite", "definition"), (30, 50, 7, 100))
-    for d in extrait.definitions:
-        _ajouter(definitions, [d["indicateur"], d["libelle"], d["unite"], d["definition"]])
+    entetes, *lignes = lignes_definitions(extrait, sources)
+    _feuille(definitions, entetes, (30, 50, 16, 100, 60, 22))
+    for ligne in lignes:
+        _ajouter(definitions, ligne)
+        if len(ligne) and ligne[0] in TITRES_DEFINITIONS:
+            for cellule in definitions[definitions.max_row]:
+                cellule.font = Font(bold=True)
 
     horodatage = datetime.combine(extrait.periode.fin, datetime.min.time())
     wb.properties.creator = "milo-pipeline"
@@ -150,6 +155,37 @@ def extrait_xlsx(extrait: Extrait, sources: Sources) -> bytes:
     with zipfile.ZipFile(brut, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).write_data()
     return _zip_date_fixe(brut.getvalue(), horodatage)
+
+
+TITRES_DEFINITIONS = ("fichier source", "qualité des données")
+
+
+def lignes_definitions(extrait: Extrait, sources: Sources) -> list[list]:
+    """The sheet « Définitions » (and the file `…_definitions.csv`), row by row: the definitions of the extract's
+    indicators with the exports each comes from, the source files (name, table, export date, SHA-256, rows read,
+    rows quarantined), the quality status of the run and the version of milo-pipeline. The run's id and the
+    generation time are only in manifest.json: these rows are the same for the same exports."""
+    t = sources.tracabilite
+    lignes: list[list] = [["indicateur", "libelle", "unite", "definition", "exports sources", "modele dbt"]]
+    for d in definitions_tracees(extrait.definitions, [d["indicateur"] for d in extrait.definitions], t):
+        lignes.append([d["indicateur"], d["libelle"], d["code_unite"], d["definition"], ", ".join(d["exports"]),
+                       d["modele"]])
+    lignes += [[], ["fichier source", "table", "date d'export", "sha256", "lignes lues", "lignes écartées"]]
+    lignes += [[f.fichier, f.table, f.date_export.isoformat() if f.date_export else "", f.sha256, f.lignes_lues,
+                f.lignes_rejetees] for f in t.fichiers]
+    lignes += [[], ["qualité des données", t.qualite.resume()]]
+    lignes += [["avertissement", a] for a in (*t.qualite.avertissements, *t.qualite.ingestion)]
+    lignes.append(["version de milo-pipeline", t.version])
+    return lignes
+
+
+def definitions_csv(extrait: Extrait, sources: Sources) -> bytes:
+    """The sheet « Définitions » as a CSV (`;`, UTF-8 with BOM), for a funder that receives CSV."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    for ligne in lignes_definitions(extrait, sources):
+        writer.writerow([inerte(c) if isinstance(c, str) else c for c in ligne])
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 def _zip_date_fixe(data: bytes, horodatage: datetime) -> bytes:
@@ -164,6 +200,10 @@ def _zip_date_fixe(data: bytes, horodatage: datetime) -> bytes:
 
 
 def fichiers_extrait(extrait: Extrait, sources: Sources) -> dict[str, bytes]:
-    """File name → content, for each format of the funder's configuration."""
+    """File name → content, for each format of the funder's configuration; a CSV extract comes with its sheet
+    « Définitions » as `<nom>_definitions.csv`."""
     ecrivains = {"xlsx": lambda: extrait_xlsx(extrait, sources), "csv": lambda: extrait_csv(extrait)}
-    return {f"{extrait.nom}.{fmt}": ecrivains[fmt]() for fmt in extrait.financeur.formats}
+    fichiers = {f"{extrait.nom}.{fmt}": ecrivains[fmt]() for fmt in extrait.financeur.formats}
+    if "csv" in extrait.financeur.formats:
+        fichiers[f"{extrait.nom}_definitions.csv"] = definitions_csv(extrait, sources)
+    return fichiers

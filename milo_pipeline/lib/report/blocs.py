@@ -4,11 +4,16 @@
 `intertitre` (a heading between blocks), `remarque` (a short text).
 
 A builder returns None when its indicators have no row in the period: the section leaves the block out.
+
+Every block says which indicators it shows (`indicateurs`, ids in order): the report refers each table, chart and
+group of tiles to their definitions in the annex « Définitions et sources » (`_renvois.html.j2`). The tiles, a
+breakdown and « Autres indicateurs » know them; a chart or a table drawn from values already selected is told them
+by its section (`indicateurs=`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
@@ -34,15 +39,24 @@ AUTRES_INDICATEURS = "Autres indicateurs"
 def chiffres(titre: str | None, tuiles: list[dict]) -> Bloc | None:
     """Key-figure tiles; tiles without a row are left out, and the block when none is left."""
     presents = [c for c in tuiles if c["present"]]
-    return {"type": "chiffres", "titre": titre, "chiffres": presents} if presents else None
+    if not presents:
+        return None
+    return {"type": "chiffres", "titre": titre, "chiffres": presents,
+            "indicateurs": ids(c["indicateur"] for c in presents)}
+
+
+def ids(indicateurs: Iterable[str]) -> list[str]:
+    """The ids of a block, each once, in order."""
+    return list(dict.fromkeys(indicateurs))
 
 
 def intertitre(titre: str) -> Bloc:
     return {"type": "intertitre", "titre": titre}
 
 
-def graphique(titre: str, svg: str, note: str = "", demi: bool = False) -> Bloc:
-    return {"type": "graphique", "titre": titre, "graphique": Markup(svg), "note": note, "demi": demi}
+def graphique(titre: str, svg: str, note: str = "", demi: bool = False, indicateurs: Iterable[str] = ()) -> Bloc:
+    return {"type": "graphique", "titre": titre, "graphique": Markup(svg), "note": note, "demi": demi,
+            "indicateurs": ids(indicateurs)}
 
 
 def repartition(ind: Indicateurs, indicateur: str, dessin: Dessin, *, tableau: bool, demi: bool) -> Bloc | None:
@@ -53,29 +67,29 @@ def repartition(ind: Indicateurs, indicateur: str, dessin: Dessin, *, tableau: b
     titre = ind.libelle(indicateur)
     svg = dessin([(ligne["libelle"], ligne["valeur"]) for ligne in lignes], title=titre)
     return {"type": "repartition", "titre": titre, "note": ind.definition(indicateur), "lignes": lignes,
-            "graphique": Markup(svg), "tableau": tableau, "demi": demi}
+            "graphique": Markup(svg), "tableau": tableau, "demi": demi, "indicateurs": [indicateur]}
 
 
 def barres(titre: str, items: list[tuple[str, Any]], unite: str, note: str = "", *, large: bool = True,
-           echelle_100: bool = False, demi: bool = False) -> Bloc | None:
+           echelle_100: bool = False, demi: bool = False, indicateurs: Iterable[str] = ()) -> Bloc | None:
     """A bar chart of (label, value) pairs already selected; None without any value."""
     if not any(v is not None for _, v in items):
         return None
     format_ = {"pct": fr_pct, "eur": fr_eur}.get(unite, fr_nombre)
     dessin = BARRES_LARGES if large else BARRES_HORIZONTALES
     svg = dessin(items, title=titre, format_value=format_, scale_max=100 if echelle_100 else None)
-    return graphique(titre, svg, note, demi)
+    return graphique(titre, svg, note, demi, indicateurs)
 
 
 def tableau(titre: str | None, entetes: list[str], lignes: list[dict[str, Any]], note: str = "",
-            premiere_colonne: str = "") -> Bloc | None:
+            premiere_colonne: str = "", indicateurs: Iterable[str] = ()) -> Bloc | None:
     """A table: `lignes` = [{libelle, cellules: [{valeur, unite} | {texte}], total?}]; None without rows or
     when no cell holds a value."""
     if not lignes or not any(c.get("present", True) and (c.get("valeur") is not None or c.get("texte"))
                              for ligne in lignes for c in ligne["cellules"]):
         return None
     return {"type": "tableau", "titre": titre, "premiere_colonne": premiere_colonne, "entetes": entetes,
-            "lignes": lignes, "note": note}
+            "lignes": lignes, "note": note, "indicateurs": ids(indicateurs)}
 
 
 def texte(valeur: str) -> dict[str, Any]:
@@ -95,7 +109,8 @@ def autres(ind: Indicateurs, ids: list[str]) -> list[Bloc]:
             scalaires.append(ind.chiffre(indicateur))
             continue
         lignes = [{"libelle": m, "cellules": [ind.valeur(indicateur, m)]} for m in ind.modalites_de(indicateur)]
-        blocs.append(tableau(ind.libelle(indicateur), [ind.libelle(indicateur)], lignes, ind.definition(indicateur)))
+        blocs.append(tableau(ind.libelle(indicateur), [ind.libelle(indicateur)], lignes, ind.definition(indicateur),
+                             indicateurs=[indicateur]))
     tuiles = chiffres(AUTRES_INDICATEURS, scalaires)
     return [b for b in [tuiles, *blocs] if b]
 

@@ -1,11 +1,15 @@
 """The activity report's context: the sections in the order of a Mission Locale's annual report, then « Autres
-indicateurs », every indicator of the period that no section showed."""
+indicateurs », every indicator of the period that no section showed, then the annex « Définitions et sources »
+(annexe.py) that every table and chart refers to."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from milo_pipeline.lib.extraits.tracabilite import Tracabilite
+
+from .annexe import section_annexe
 from .blocs import AUTRES_INDICATEURS
 from .diffusion import INTERNE, SEUIL_PUBLIC, options_diffusion
 from .indicateurs import Indicateurs, Row, as_date
@@ -81,7 +85,7 @@ def build_report_context(rows: Iterable[Row], dictionnaire: Iterable[Row], progr
                          meta: Mapping[str, Any], vocabulaires: Iterable[Row] | None = None, *,
                          textes: Mapping[str, str] | None = None,
                          evenements: Iterable[Row] | None = None, version: str = INTERNE,
-                         seuil: int = SEUIL_PUBLIC) -> dict[str, Any]:
+                         seuil: int = SEUIL_PUBLIC, tracabilite: Tracabilite | None = None) -> dict[str, Any]:
     """The report's context: the rows of the period meta['periode_debut']..meta['periode_fin'], selected
     and ordered into sections.
 
@@ -92,7 +96,9 @@ def build_report_context(rows: Iterable[Row], dictionnaire: Iterable[Row], progr
     `textes`: the Mission Locale's Markdown texts by name (lib.saisies.lire_textes);
     `evenements`: the events (stg_saisies__evenements rows: debut_date, fin_date, titre, description,
     rubrique, visiteurs); only those starting in the period are listed;
-    `version`: `interne` (the exact rows) or `publique` (`rows` masked by disclosure control with threshold `seuil`).
+    `version`: `interne` (the exact rows) or `publique` (`rows` masked by disclosure control with threshold `seuil`);
+    `tracabilite`: the run's source files, lineage, quality status, version and id (lib/extraits/tracabilite.py)
+    for the annex; without it the annex gives the definitions only.
     """
     mission_locale = mission_locale_de(meta)
     diffusion = options_diffusion(version, seuil)
@@ -103,6 +109,8 @@ def build_report_context(rows: Iterable[Row], dictionnaire: Iterable[Row], progr
     rapport = Rapport(ind, list(programmes), textes or {}, evenements, meta.get("date_exports"),
                       publique=diffusion["publique"])
     sections = [section for construire in SECTIONS for section in construire(rapport)]
+    annexe, renvois = section_annexe(rapport, tracabilite, meta.get("genere_le"))
+    sections.append(annexe)
     textes_ignores = sorted(set(rapport.textes) - rapport.textes_utilises)
     non_montres = sorted(set(ind.modalites) - rapport.montres)
     return {
@@ -114,6 +122,7 @@ def build_report_context(rows: Iterable[Row], dictionnaire: Iterable[Row], progr
         "date_exports": meta.get("date_exports"),
         "genere_le": meta.get("genere_le"),
         "sections": sections,
+        "renvois": renvois,
         "textes_ignores": textes_ignores,
         "indicateurs_non_montres": non_montres,
         "diffusion": diffusion,

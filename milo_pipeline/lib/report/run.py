@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from ..configuration import mission_locale
+from ..extraits.tracabilite import Qualite, Tracabilite, lire_tracabilite
 from ..periods import Periode
 from ..saisies import DOSSIER as DOSSIER_SAISIES
 from ..saisies import lire_textes
@@ -35,6 +36,7 @@ class SourcesRapport:
     meta: dict
     textes: dict[str, str]
     evenements: list[dict]
+    tracabilite: Tracabilite | None = None  # the annex's files, lineage, quality status, version, run id
 
     def contexte(self, lignes: list[dict], version: str, seuil: int) -> dict:
         """The template context of one version, from its rows (exact, or as the masked table has them)."""
@@ -42,7 +44,7 @@ class SourcesRapport:
         if self.periode.is_mois:
             return build_dashboard_context(*sources, version=version, seuil=seuil)
         return build_report_context(*sources, textes=self.textes, evenements=self.evenements,
-                                           version=version, seuil=seuil)
+                                    version=version, seuil=seuil, tracabilite=self.tracabilite)
 
     def avertissements(self, contexte: dict) -> list[str]:
         """What the activity report could not show (texts that match no section, sections without data); nothing
@@ -54,14 +56,18 @@ class SourcesRapport:
                 *(f"Rapport, section « {s['titre']} » : {s['absent']}" for s in contexte["sections"] if s["absent"])]
 
 
-def lire_sources(warehouse: Path, exports: Path, periode: Periode, genere_le: date) -> SourcesRapport:
+def lire_sources(warehouse: Path, exports: Path, periode: Periode, genere_le: date, qualite: Qualite | None = None,
+                 run_id: str | None = None) -> SourcesRapport:
     """The sources of the run's PDF. A year's report also reads the texts of `saisies/textes/` beside the exports
-    (ExportsInvalides, in French, for a text refused) and the events entered by hand."""
-    textes, evenements = {}, []
+    (ExportsInvalides, in French, for a text refused), the events entered by hand, and what its annex « Définitions
+    et sources » lists (the run's quality status `qualite` and id `run_id` come from the Dagster run)."""
+    textes, evenements, tracabilite = {}, [], None
     if not periode.is_mois:
         textes = lire_textes(exports / DOSSIER_SAISIES)
         evenements = lire_evenements_saisis(warehouse)
+        tracabilite = lire_tracabilite(warehouse, qualite, run_id)
     meta = {"mission_locale": mission_locale(), "periode_debut": periode.debut, "periode_fin": periode.fin,
             "date_exports": date_exports(warehouse), "genere_le": genere_le}
     return SourcesRapport(periode, lire_indicateurs(warehouse), lire_dictionnaire(warehouse),
-                          lire_programmes(warehouse), lire_vocabulaires(warehouse), meta, textes, evenements)
+                          lire_programmes(warehouse), lire_vocabulaires(warehouse), meta, textes, evenements,
+                          tracabilite)

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from milo_pipeline.lib.formatting import fr_date, fr_texte
 
-from .blocs import Bloc, autres, liste_evenements
+from .blocs import Bloc, autres, ids, liste_evenements
 from .diffusion import legende_secret
 from .indicateurs import Indicateurs, Row
 from .rendu import SECTION_TEMPLATE
@@ -72,6 +72,7 @@ class Rapport:
         self.date_exports = date_exports
         self.textes_utilises: set[str] = set()
         self.montres: set[str] = set()  # ids read by at least one section
+        self.renvoyes: set[str] = set()  # ids a block of a section refers to (its `indicateurs`)
 
     def texte(self, nom: str) -> Markup | None:
         self.textes_utilises.add(nom)
@@ -85,6 +86,9 @@ class Rapport:
         renseigné »), `imilo` = whether i-milo feeds it."""
         blocs = [b for b in blocs if b]
         blocs += autres(self.ind, list(self.ind.de_la_section(id_) if autres_ids is None else autres_ids))
+        for bloc in blocs:  # the programmes table names its ids in its columns
+            if "colonnes" in bloc:
+                bloc.setdefault("indicateurs", ids(c["indicateur"] for c in bloc["colonnes"]))
         rendu = self.texte(texte) if texte else None
         sources = []
         if imilo:
@@ -100,11 +104,17 @@ class Rapport:
                 absent = NON_RENSEIGNE if saisie and not imilo else NON_DISPONIBLE
         self.montres |= self.ind.lus
         self.ind.lus.clear()
+        self.renvoyes.update(i for b in blocs for i in b.get("indicateurs", []))
         legende = legende_secret(self.ind.masques) if blocs else []
         self.ind.masques.clear()
         return {"id": id_, "titre": titre, "definition": definition, "blocs": blocs, "texte": rendu,
                 "absent": absent, "sources": " ; ".join(sources), "niveau": niveau, "gabarit": SECTION_TEMPLATE,
                 "legende": legende}
+
+    def imprimes(self) -> set[str]:
+        """The ids the report prints: those a block refers to, and any other id a section read that has rows in
+        the period (the annex « Définitions et sources » defines each)."""
+        return self.renvoyes | {i for i in self.montres if i in self.ind.modalites}
 
     def liste_evenements(self, evenements: list[Row], titre: str | None = None) -> Bloc | None:
         """The list of events, left out of the public version (with a note when there were some)."""

@@ -84,13 +84,14 @@ def section_dispositifs(r: Rapport) -> list[Section]:
     lignes = lignes_dispositifs(ind, r.programmes) if ind.a(entrees) else []
     programmes = [ligne for ligne in lignes if not ligne["ensemble"]]
     beneficiaires = barres(ind.libelle(entrees) + " par dispositif",
-                           [(ligne["libelle"], ligne["valeurs"][0]["valeur"]) for ligne in programmes], "nb")
+                           [(ligne["libelle"], ligne["valeurs"][0]["valeur"]) for ligne in programmes], "nb",
+                           indicateurs=[entrees])
     par_motif = tableau(
         "Sorties de la période", [ind.libelle(sorties), ind.libelle(layout.DISPOSITIFS_SORTIES_MOTIF)],
         [{"libelle": ligne["libelle"],
           "cellules": [ind.valeur(sorties, ligne["dispositif"]), texte(_motifs(ind, ligne["dispositif"]))]}
          for ligne in programmes if ind.nombre(sorties, ligne["dispositif"])],
-        ind.definition(sorties), "Dispositif") if ind.a(sorties) else None
+        ind.definition(sorties), "Dispositif", [sorties, layout.DISPOSITIFS_SORTIES_MOTIF]) if ind.a(sorties) else None
     return [r.section("dispositifs", "Dispositifs et formations", [
         _tableau_dispositifs(ind, r.programmes), beneficiaires, par_motif,
     ], definition="Jeunes entrés dans chaque dispositif au cours de la période, avec leur profil, et jeunes "
@@ -105,7 +106,7 @@ def section_cej(r: Rapport) -> list[Section]:
     periode_et_cumul = tableau(
         "La période et le cumul depuis le lancement", [fr_periode(ind.debut, ind.fin).capitalize(), depuis],
         [{"libelle": ind.libelle(p), "cellules": [ind.valeur(p), ind.valeur(c)]} for p, c in paires],
-        premiere_colonne="Indicateur")
+        premiere_colonne="Indicateur", indicateurs=[i for paire in paires for i in paire])
     return [r.section("cej", "Contrat d'Engagement Jeune", [
         chiffres(depuis, [ind.chiffre(c) for _, c in paires]),
         periode_et_cumul,
@@ -126,7 +127,7 @@ def section_ctai(r: Rapport) -> list[Section]:
             intertitre(dispositif),
             chiffres(None, [ind.chiffre(i, dispositif) for i in layout.CTAI]),
             barres("Sorties par motif", [(m, c["valeur"]) for m, c in ind.sous_modalites(motif, dispositif)], "nb",
-                   ind.definition(motif)),
+                   ind.definition(motif), indicateurs=[motif]),
         ]
     return [r.section("ctai", "CTAI – L'insertion des jeunes primo-arrivants", blocs,
                       definition="Jeunes accompagnés dans le cadre du contrat territorial d'accueil et d'intégration "

@@ -21,7 +21,7 @@ def section_parrainage(r: Rapport) -> list[Section]:
         titre = "Parrains et marraines selon leur statut"
         parrains = graphique(titre, charts.split_bar_chart(
             items, title=titre, format_value=fr_nombre, width=640, total=ind.nombre(layout.PARRAINS_TOTAL)),
-            demi=False)
+            demi=False, indicateurs=[*layout.PARRAINS_PAR_STATUT, layout.PARRAINS_TOTAL])
     return [r.section("parrainage", "Parrainage", [
         *(chiffres(titre, [ind.chiffre(i) for i in ids]) for titre, ids in layout.PARRAINAGE),
         parrains,
@@ -39,7 +39,7 @@ def section_emploi(r: Rapport) -> list[Section]:
             titre,
             charts.diverging_bar_chart([(ind.libelle(i), ind.nombre(i)) for i in evolutions], title=titre,
                                        width=640, label_width=260),
-            " ".join(ind.definition(i) for i in evolutions[:1]))
+            " ".join(ind.definition(i) for i in evolutions[:1]), indicateurs=evolutions)
     titre_entreprises, entreprises = layout.EMPLOI_ENTREPRISES
     return [r.section("emploi", "Accès à l'emploi", [
         *(chiffres(titre, [ind.chiffre(i) for i in ids]) for titre, ids in layout.EMPLOI),
@@ -55,7 +55,7 @@ def section_qpv(r: Rapport) -> list[Section]:
     qpv = [(m, ind.nombre(quartiers, m)) for m in ind.modalites_de(quartiers)]
     return [r.section("qpv", "Intervention dans les quartiers prioritaires de la ville", [
         chiffres(None, ind.tuiles(layout.QPV)),
-        barres(ind.libelle(quartiers), qpv, "nb", ind.definition(quartiers)),
+        barres(ind.libelle(quartiers), qpv, "nb", ind.definition(quartiers), indicateurs=[quartiers]),
     ], definition="Les jeunes qui résident dans un quartier prioritaire de la politique de la ville (QPV).",
         texte="qpv")]
 
@@ -68,11 +68,11 @@ def section_territoires(r: Rapport) -> list[Section]:
     ids = [i for i in ind.de_la_section("territoires") if ind.a(i)]
     territoires = ind.modalites_de(effectif)
     comparaison = barres(ind.libelle(effectif), [(t, ind.nombre(effectif, t)) for t in territoires], "nb",
-                         ind.definition(effectif))
+                         ind.definition(effectif), indicateurs=[effectif])
     par_territoire = tableau(
         "Comparaison des territoires", [ind.libelle(i) for i in ids],
         [{"libelle": t, "cellules": [ind.valeur(i, t) for i in ids], "total": t == layout.HORS_TERRITOIRE}
-         for t in territoires], premiere_colonne="Territoire")
+         for t in territoires], premiere_colonne="Territoire", indicateurs=ids)
     sections = [r.section("territoires", "Intervention sur les territoires", [comparaison, par_territoire],
                           definition="Les jeunes accompagnés selon l'intercommunalité (EPCI) de leur commune de "
                                      "résidence ; « Hors territoire » : communes extérieures au ressort de la Mission "
@@ -97,10 +97,10 @@ def section_reperage(r: Rapport) -> list[Section]:
         canaux += [m for m in ind.modalites_de(i) if m not in canaux]
     tableau_canaux = tableau("Par canal de repérage", [ind.libelle(i) for i in par_canal],
                              [{"libelle": c, "cellules": [ind.valeur(i, c) for i in par_canal]} for c in canaux],
-                             premiere_colonne="Canal")
+                             premiere_colonne="Canal", indicateurs=par_canal)
     reperes, definition = layout.REPERAGE_GRAPHIQUE
     graphique_reperes = barres(ind.libelle(reperes), [(c, ind.nombre(reperes, c)) for c in ind.modalites_de(reperes)],
-                               "nb", ind.definition(definition))
+                               "nb", ind.definition(definition), indicateurs=[reperes, definition])
     return [r.section("reperage", "Repérage et remobilisation", [
         chiffres(None, [ind.chiffre(i) for i in layout.REPERAGE]),
         graphique_reperes, tableau_canaux,
@@ -120,12 +120,14 @@ def section_egalite(r: Rapport) -> list[Section]:
         titre = "L'équipe de la Mission Locale"
         equipe = graphique(titre, charts.split_bar_chart(
             [(ligne["libelle"], ligne["valeur"]) for ligne in ind.repartition(layout.RH_SEXE)], title=titre,
-            format_value=fr_nombre, width=640, total=ind.nombre(layout.RH_SALARIES)), ind.definition(layout.RH_SEXE))
+            format_value=fr_nombre, width=640, total=ind.nombre(layout.RH_SALARIES)), ind.definition(layout.RH_SEXE),
+            indicateurs=[layout.RH_SEXE, layout.RH_SALARIES])
     return [r.section("egalite", "Égalité filles-garçons", [
         barres("Part des jeunes femmes selon le public", [(p, v) for p, v in publics if v is not None], "pct",
                "Part des femmes dans chaque public, d'après les répartitions par sexe de ce rapport.",
-               echelle_100=True),
-        barres("Part des jeunes femmes par dispositif", programmes, "pct", ind.definition(femmes), echelle_100=True),
+               echelle_100=True, indicateurs=[i for _, i, _ in layout.EGALITE_PUBLICS]),
+        barres("Part des jeunes femmes par dispositif", programmes, "pct", ind.definition(femmes), echelle_100=True,
+               indicateurs=[femmes]),
         equipe,
     ], definition="La place des jeunes femmes et des jeunes hommes dans chaque public et chaque dispositif.",
         texte="egalite")]

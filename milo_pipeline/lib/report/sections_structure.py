@@ -34,11 +34,13 @@ def section_organigramme(r: Rapport) -> list[Section]:
     elif contrats and ind.a(par_contrat_sexe):
         titre = "Salariés par type de contrat et sexe"
         graphique_contrats = graphique(titre, charts.stacked_bar_chart(
-            barres_contrats, [s["libelle"] for s in sexes], title=titre, width=640, label_width=200))
+            barres_contrats, [s["libelle"] for s in sexes], title=titre, width=640, label_width=200),
+            indicateurs=[par_contrat_sexe])
     tableau_contrats = tableau(
         None, [s["libelle"] for s in sexes] + [layout.ENSEMBLE],
         [{"libelle": c, "cellules": [ind.valeur(par_contrat_sexe, f"{c}|{s['modalite']}") for s in sexes]
-          + [ind.valeur(par_contrat, c)]} for c in contrats], note, premiere_colonne="Type de contrat")
+          + [ind.valeur(par_contrat, c)]} for c in contrats], note, premiere_colonne="Type de contrat",
+        indicateurs=[par_contrat_sexe, par_contrat])
     return [r.section("organigramme", "Organigramme", [
         chiffres(None, [ind.chiffre(layout.RH_SALARIES)]
                  + [ind.chiffre(layout.RH_SEXE, s["modalite"], s["libelle"]) for s in sexes]),
@@ -57,7 +59,7 @@ def section_evenements(r: Rapport) -> list[Section]:
         chiffres(None, [ind.chiffre(i) for i in layout.EVENEMENTS]),
         tableau("Par rubrique", [ind.libelle(i) for i in par_rubrique],
                 [{"libelle": m, "cellules": [ind.valeur(i, m) for i in par_rubrique]} for m in rubriques],
-                premiere_colonne="Rubrique"),
+                premiere_colonne="Rubrique", indicateurs=par_rubrique),
         r.liste_evenements(r.evenements, "Les événements de la période"),
     ], definition="Les événements organisés ou co-organisés par la Mission Locale pendant la période.",
         texte="evenements", saisie="evenements.yaml", imilo=False)]
@@ -80,7 +82,7 @@ def section_budget(r: Rapport) -> list[Section]:
         for _, par_poste in layout.BUDGET:
             postes = sorted(((p, c["valeur"]) for p, c in ind.sous_modalites(par_poste, budget)),
                             key=lambda pv: decroissant(pv[1] or 0))
-            blocs.append(barres(ind.libelle(par_poste), postes, "eur", demi=False))
+            blocs.append(barres(ind.libelle(par_poste), postes, "eur", demi=False, indicateurs=[par_poste]))
     titre = "Budget"
     if len(budgets) == 1:
         titre = _budget(budgets[0])
@@ -96,7 +98,8 @@ def section_satisfaction(r: Rapport) -> list[Section]:
         questions = sorted(((q, ind.nombre(parts, q)) for q in ind.modalites_de(parts)),
                            key=lambda qv: decroissant(qv[1] or 0))
         repondants = chiffres(None, [ind.chiffre(nb_repondants)])
-        graphique_parts = barres(ind.libelle(parts), questions, "pct", ind.definition(parts), echelle_100=True)
+        graphique_parts = barres(ind.libelle(parts), questions, "pct", ind.definition(parts), echelle_100=True,
+                                 indicateurs=[parts])
         if repondants or graphique_parts:
             blocs += [intertitre(titre), repondants, graphique_parts]
     return [r.section("satisfaction", "Baromètre de satisfaction", blocs,
