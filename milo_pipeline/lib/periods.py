@@ -68,6 +68,39 @@ def periods_to_compute(periode: Periode) -> list[Periode]:
     return [periode]
 
 
+def annee_precedente(periode: Periode) -> Periode | None:
+    """The calendar year before a year (the N−1 of the annual report's comparisons); None for any other period."""
+    if not periode.is_annee:
+        return None
+    return Periode(date(periode.debut.year - 1, 1, 1), date(periode.debut.year - 1, 12, 31))
+
+
+def periode_comparee(periode: Periode) -> Periode | None:
+    """The N−1 the exports themselves answer: the year before a year, when it starts at or after the first month
+    of the history (config/periodes.yaml: i-milo exports hold the history); None otherwise (the report then
+    reads N−1 from the register of what was published, lib/report/comparaison.py)."""
+    precedente = annee_precedente(periode)
+    return precedente if precedente is not None and precedente.debut >= debut_historique() else None
+
+
+def periodes_dbt(periode: Periode) -> list[Periode]:
+    """What dbt computes for a run: the run's periods (`periods_to_compute`, the published ones) and, for a year,
+    the year before when the history covers it, for the comparisons of the report only: `indicateurs.csv` and the
+    funders' extracts keep the run's periods (`du_run`)."""
+    precedente = periode_comparee(periode)
+    return periods_to_compute(periode) + ([precedente] if precedente is not None else [])
+
+
+def du_run(lignes: Iterable[dict], periode: Periode) -> list[dict]:
+    """The rows (of `indicateurs`) of the run's own periods: without the year before computed for comparisons."""
+    periodes = {(p.debut, p.fin) for p in periods_to_compute(periode)}
+    return [r for r in lignes if (_jour(r["periode_debut"]), _jour(r["periode_fin"])) in periodes]
+
+
+def _jour(valeur) -> date:
+    return valeur.date() if isinstance(valeur, datetime) else valeur
+
+
 def partition_keys(periode: Periode) -> tuple[str, str]:
     """First and last monthly partition keys (YYYY-MM-01) covering the period."""
     last = periode.fin.replace(day=1)
