@@ -160,7 +160,7 @@ class Indicateurs:
     def chiffre(self, indicateur: str, modalite: str | None = None, libelle: str | None = None) -> dict:
         """A key figure: the value, its unit and its label (the dictionary's unless given), and last year's beside it
         (`precedent`, None without a comparison); a change over a year is written with its sign (+16,7 %)."""
-        return {"indicateur": indicateur, "libelle": libelle or self.libelle(indicateur),
+        return {"indicateur": indicateur, "modalite": modalite, "libelle": libelle or self.libelle(indicateur),
                 "signe": self.est_evolution(indicateur), **self.valeur(indicateur, modalite),
                 "precedent": self.precedent(indicateur, modalite)}
 
