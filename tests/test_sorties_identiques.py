@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, run_cli
 
-PAGES = {"fix2024/rapport_activite_2024.pdf": 26, "fix2024/rapport_activite_2024_public.pdf": 27,
+PAGES = {"fix2024/rapport_activite_2024.pdf": 28, "fix2024/rapport_activite_2024_public.pdf": 29,
          "fix202403/tableau_de_bord_2024-03.pdf": 2, "fix202403/tableau_de_bord_2024-03_public.pdf": 2}
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ import calendar
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,6 +21,8 @@ CONFIG = Path(__file__).resolve().parent.parent / "config" / "periodes.yaml"
 class Periode:
     debut: date
     fin: date
+    comparaison: bool = field(default=False, compare=False)
+    """Computed by dbt for the report's comparison only (the year before an annual run, `periodes_dbt`)."""
 
     @property
     def is_annee(self) -> bool:
@@ -40,8 +42,10 @@ class Periode:
             return self.debut.strftime("%Y-%m")
         return f"{self.debut.isoformat()}_{self.fin.isoformat()}"
 
-    def as_var(self) -> dict[str, str]:
-        return {"debut": self.debut.isoformat(), "fin": self.fin.isoformat()}
+    def as_var(self) -> dict[str, str | bool]:
+        """The period in dbt's var `periodes` (int_periodes.sql)."""
+        return {"debut": self.debut.isoformat(), "fin": self.fin.isoformat(),
+                **({"comparaison": True} if self.comparaison else {})}
 
 
 def parse_period(text: str) -> Periode:
@@ -88,7 +92,7 @@ def periodes_dbt(periode: Periode) -> list[Periode]:
     the year before when the history covers it, for the comparisons of the report only: `indicateurs.csv` and the
     funders' extracts keep the run's periods (`du_run`)."""
     precedente = periode_comparee(periode)
-    return periods_to_compute(periode) + ([precedente] if precedente is not None else [])
+    return periods_to_compute(periode) + ([replace(precedente, comparaison=True)] if precedente is not None else [])
 
 
 def du_run(lignes: Iterable[dict], periode: Periode) -> list[dict]:

@@ -11,7 +11,14 @@ with
 dispositifs as (
     select dispositif as modalite from programmes
     union
-    select dispositif from dispositifs_periodes
+    -- the programmes of the data over the run's own periods (not a period computed for comparison only)
+    select dispositifs_periodes.dispositif
+    from dispositifs_periodes
+    inner join periodes
+        on
+            dispositifs_periodes.periode_debut = periodes.periode_debut
+            and dispositifs_periodes.periode_fin = periodes.periode_fin
+    where periodes.is_comparaison is not true
     union
     select '{{ var("modalite_ensemble") }}' as dispositif
 ),
