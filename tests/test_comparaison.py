@@ -226,6 +226,16 @@ def test_the_public_version_never_shows_a_small_n1_count(deux_annees, env_propre
     for indicateur, modalite, p in cellules:
         if (indicateur, modalite) in envoye and not isinstance(p["valeur"], Masque):
             assert p["valeur"] == envoye[(indicateur, modalite)], (indicateur, modalite)
+    # the 2024 run sent of 2023 only the N−1 cells of the compared indicators, in the public report only (its
+    # extracts hold 2024 alone)
+    compares = {d["indicateur"] for d in dictionnaire.lire_csv() if d["comparaison"]}
+    with duckdb.connect(str(root / "home" / "warehouse.duckdb"), read_only=True) as con:
+        run_2024, = con.execute("select distinct run_id from diffusion.registre "
+                                "where periode_debut = '2024-01-01'").fetchone()
+        envois_2023 = con.execute("select distinct destinataire, indicateur from diffusion.registre where run_id = ? "
+                                  "and periode_debut = '2023-01-01'", [run_2024]).fetchall()
+    assert envois_2023 and {d for d, _ in envois_2023} == {"rapport_public"}
+    assert {i for _, i in envois_2023} <= compares and "pa_sexe_pct" not in {i for _, i in envois_2023}
 
 
 @pytest.mark.slow
