@@ -271,3 +271,19 @@ def test_without_the_year_before_in_the_exports_n1_comes_from_the_register(deux_
             assert p["source"] == "n.d.", cle
     assert par_cle[("pa_nb_jeunes", None)]["texte"] == f"2023{E}: s · s"  # 1 youth: published masked
     assert par_cle[("rh_nb_salaries", None)]["texte"] == f"2023{E}: n.d."
+
+
+def test_the_quality_gate_checks_the_runs_periods_not_the_year_computed_for_comparison():
+    """The demo's 2023 (a partial history) has a breakdown summing to 99,8: that blocks a run of 2023, not the
+    report of 2024 that shows 2023 beside it."""
+    import pandas as pd
+
+    from milo_pipeline.lib import quality
+
+    frame = pd.DataFrame({"periode_debut": [date(2024, 1, 1), date(2023, 1, 1)],
+                          "periode_fin": [date(2024, 12, 31), date(2023, 12, 31)],
+                          "indicateur": ["pa_hebergement_pct"] * 2, "somme": [100.0, 99.8]})
+    comparees = pd.DataFrame({"periode_debut": [date(2023, 1, 1)], "periode_fin": [date(2023, 12, 31)]})
+    assert quality.sans_comparaison(frame, comparees)["somme"].tolist() == [100.0]
+    assert quality.sans_comparaison(frame, None).equals(frame)  # a warehouse without int_periodes: all checked
+    assert quality.sans_comparaison(frame[["indicateur"]], comparees).equals(frame[["indicateur"]])
