@@ -62,14 +62,7 @@
         from modalites_lignes
         where
             indicateur not in (select indicateur from vocabulaires_listes)
-            and exists (
-                -- not a period computed for comparison only (int_periodes.is_comparaison)
-                select 1 from {{ periodes }}
-                where
-                    {{ periodes }}.periode_debut = modalites_lignes.periode_debut
-                    and {{ periodes }}.periode_fin = modalites_lignes.periode_fin
-                    and {{ periodes }}.is_comparaison is not true
-            )
+            and {{ des_periodes_du_run('modalites_lignes', periodes) }}
     )
 
     select

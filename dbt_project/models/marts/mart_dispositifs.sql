@@ -11,14 +11,8 @@ with
 dispositifs as (
     select dispositif as modalite from programmes
     union
-    -- the programmes of the data over the run's own periods (not a period computed for comparison only)
-    select dispositifs_periodes.dispositif
-    from dispositifs_periodes
-    inner join periodes
-        on
-            dispositifs_periodes.periode_debut = periodes.periode_debut
-            and dispositifs_periodes.periode_fin = periodes.periode_fin
-    where periodes.is_comparaison is not true
+    select dispositif from dispositifs_periodes
+    where {{ des_periodes_du_run('dispositifs_periodes') }}
     union
     select '{{ var("modalite_ensemble") }}' as dispositif
 ),

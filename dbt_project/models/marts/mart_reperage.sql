@@ -16,14 +16,8 @@ canaux as (
     select modalite from vocabulaires
     where vocabulaire = 'canal'
     union
-    -- the channels of the data over the run's own periods (not a period computed for comparison only)
-    select reperage_periodes.canal
-    from reperage_periodes
-    inner join periodes
-        on
-            reperage_periodes.periode_debut = periodes.periode_debut
-            and reperage_periodes.periode_fin = periodes.periode_fin
-    where periodes.is_comparaison is not true
+    select canal from reperage_periodes
+    where {{ des_periodes_du_run('reperage_periodes') }}
 ),
 
 totaux as (
