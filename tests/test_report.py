@@ -156,8 +156,10 @@ def test_a_section_fed_by_one_indicator_shows_it(context):
 
 def test_only_the_rows_of_the_period_are_used(context):
     synthese = _blocs(_section(context, "synthese"), "chiffres")[0]["chiffres"]
-    assert synthese[0] == {"indicateur": "pa_nb_jeunes", "libelle": "Jeunes reçus pour la première fois",
-                           "valeur": 1571.0, "unite": "nb", "signe": False, "present": True}
+    assert synthese[0] == {"indicateur": "pa_nb_jeunes", "modalite": None,
+                           "libelle": "Jeunes reçus pour la première fois", "valeur": 1571.0, "unite": "nb",
+                           "signe": False, "present": True, "precedent": synthese[0]["precedent"]}
+    assert synthese[0]["precedent"]["texte"] == "2023\u00a0: n.d."  # no 2023 row (tests/test_comparaison.py)
     lignes = _blocs(_section(context, "dispositifs"), "tableau_dispositifs")[0]["lignes"]
     assert "PPAE" not in [ligne["libelle"] for ligne in lignes]
 

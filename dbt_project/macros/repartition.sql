@@ -60,7 +60,9 @@
             indicateur,
             modalite
         from modalites_lignes
-        where indicateur not in (select indicateur from vocabulaires_listes)
+        where
+            indicateur not in (select indicateur from vocabulaires_listes)
+            and {{ des_periodes_du_run('modalites_lignes', periodes) }}
     )
 
     select

@@ -7,7 +7,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from ..lib.dbt_project import environnement, environnement_dbt, etat_partiel
-from ..lib.periods import periods_to_compute
+from ..lib.periods import periodes_dbt
 from .partitions import monthly, periode_du_run
 from .resources import MiloSettings, dbt_project
 
@@ -37,7 +37,8 @@ def prechauffer_imports() -> None:
     op_tags={"db": "duckdb"},
 )
 def milo_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, milo: MiloSettings):
-    periodes = periods_to_compute(periode_du_run(context))
+    # the run's periods and, for a year, the year before (the report's comparisons; not published as such)
+    periodes = periodes_dbt(periode_du_run(context))
     # a killed run's target folder is removed by the next run (resource `milo`)
     with etat_partiel(milo.home, milo.cible_dbt(context.run_id)) as cible:
         with environnement(environnement_dbt(milo.warehouse, periodes)):  # dbt starts with it; this process not

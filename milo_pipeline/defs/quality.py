@@ -34,12 +34,20 @@ def _run_id(context: dg.AssetCheckExecutionContext) -> str | None:
 
 def _valider(context, milo: MiloSettings, nom: str, titre: str, suite: str, sql: str,
              params: dict | None = None, bloquant: bool = True) -> tuple[quality.ResultatSuite, int]:
-    frame = read_frame(milo.warehouse, sql, params)
+    frame = quality.sans_comparaison(read_frame(milo.warehouse, sql, params), _periodes_comparees(milo))
     resultat = quality.validate(frame, suite, parametres=REGLAGES.parametres)
     if (run_id := _run_id(context)) is not None:
         quality.ecrire_data_docs(milo.run_dir(run_id), quality.entree_suite(
             nom, titre, "bloquant" if bloquant else "avertissement", resultat, len(frame)))
     return resultat, len(frame)
+
+
+def _periodes_comparees(milo: MiloSettings):
+    """The periods dbt computed for the report's N−1 only (int_periodes.is_comparaison); None without int_periodes
+    (a warehouse made by hand in a test)."""
+    if not read_frame(milo.warehouse, quality.SQL_INT_PERIODES)["n"].iloc[0]:
+        return None
+    return read_frame(milo.warehouse, quality.SQL_PERIODES_COMPAREES)
 
 
 def _check_result(resultat: quality.ResultatSuite, lignes: int, bloquant: bool = True, **metadata

@@ -13,6 +13,7 @@ from ..lib import report
 from ..lib.apercu import apercu_markdown
 from ..lib.errors import ExportsInvalides
 from ..lib.outputs import PublicationImpossible, indicateurs_csv
+from ..lib.periods import du_run
 from ..lib.publication import preparer_rapport_public, publier
 from ..lib.report.rendu import render_report
 from ..lib.report.run import lire_sources
@@ -30,7 +31,7 @@ OUTPUT_ASSET = {"group_name": "rapport", "partitions_def": monthly, "backfill_po
     description="`indicateurs.csv` : la table complète (non secrétisée) des indicateurs du run, au format du contrat.",
 )
 def indicateurs_fichier(context: dg.AssetExecutionContext, milo: MiloSettings) -> dg.MaterializeResult:
-    rows = lire_indicateurs(milo.warehouse)
+    rows = du_run(lire_indicateurs(milo.warehouse), periode_du_run(context))  # without the year before (comparisons)
     path = milo.staging(context.run_id) / "indicateurs.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(indicateurs_csv(rows))

@@ -10,6 +10,10 @@ A reference designates a cell of the same period (column descriptions in dbt_pro
 `ind` (no modality), `ind[Modalité]`, `ind[*]` (the modality of the cell itself; for the total of a
 « dispositif|motif » modality, the programme before « | »); several references are separated by a space;
 `aucune` (population) or `aucun` (total): none.
+
+`comparaison` says which indicators the annual report shows beside last year's value (lib/report/comparaison.py):
+`evolution` (a count, an amount, a mean, a ratio, a duration: the relative change in %), `points` (a share: the
+difference in percentage points), empty: none (an indicator that is itself a change over a year gets none).
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "indicate
 FICHIER = "dbt_project/seeds/indicateurs_dictionnaire.csv"
 AUCUN = frozenset({"aucune", "aucun"})
 COLONNES_REFERENCES = ("population", "total", "somme_de", "evolution_de")
+EVOLUTION, POINTS = "evolution", "points"
+COMPARAISONS = (EVOLUTION, POINTS)
 
 Cle = tuple  # (periode_debut, periode_fin, indicateur, modalite)
 
@@ -66,6 +72,7 @@ class Indicateur:
     somme_de: tuple[Reference, ...]
     evolution_de: Reference | None
     definition: str | None
+    comparaison: str | None = None
 
 
 _REFERENCE = re.compile(r"([a-z0-9_]+)(?:\[(.+)\])?")
@@ -121,14 +128,31 @@ def indicateurs(lignes: Iterable[Mapping]) -> dict[str, Indicateur]:
             colonne = "evolution_de" if refs["evolution_de"] == () else "somme_de"
             raise _erreur(colonne, ligne, r[colonne], f"indicateur « {ind} » : « aucun » n'a pas de sens ici "
                           "(laisser vide)")
+        comparaison = None if _vide(r.get("comparaison")) else str(r["comparaison"]).strip()
+        if probleme := _probleme_comparaison(comparaison, r["unite"], refs["evolution_de"]):
+            raise _erreur("comparaison", ligne, comparaison, f"indicateur « {ind} » : {probleme}")
         resultat[ind] = Indicateur(
             id=ind, ordre=int(r["ordre"]), section=None if _vide(r.get("section")) else r["section"],
             libelle=r["libelle"], unite=r["unite"],
             vocabulaire=None if _vide(r.get("vocabulaire")) else r["vocabulaire"],
             somme_100=_booleen(r.get("somme_100")), population=refs["population"], total=refs["total"],
             somme_de=refs["somme_de"] or (), evolution_de=(refs["evolution_de"] or (None,))[0],
-            definition=None if _vide(r.get("definition")) else r["definition"])
+            definition=None if _vide(r.get("definition")) else r["definition"], comparaison=comparaison)
     return resultat
+
+
+def _probleme_comparaison(comparaison: str | None, unite: str, evolution_de) -> str | None:
+    """What is wrong with a `comparaison` cell, None when nothing."""
+    if comparaison is None:
+        return None
+    if comparaison not in COMPARAISONS:
+        return f"comparaison inconnue (attendu {' ou '.join(COMPARAISONS)}, ou vide)"
+    if evolution_de is not None:
+        return "une évolution sur un an n'a pas de valeur N−1 à comparer (laisser vide)"
+    if (comparaison == POINTS) != (unite == "pct"):
+        return ("`points` (écart en points) est pour une part en %, `evolution` (variation en %) pour les autres "
+                f"unités ; unité de l'indicateur : {unite}")
+    return None
 
 
 def lire_csv(path: Path = SEED) -> list[dict]:

@@ -120,6 +120,17 @@ def fr_evolution(v: object) -> str:
     return ("+" if d > 0 else "") + fr_pct(v)
 
 
+def fr_ecart_points(v: object) -> str:
+    """A difference of two shares in percentage points, always signed: 1.3 → "+1,3 pt", -0.25 → "-0,3 pt",
+    0 → "0,0 pt" (U+202F before « pt »)."""
+    if (m := masque(v)) is not None:
+        return str(m)
+    d = arrondi(v, 1)
+    if d is None:
+        return ABSENT
+    return ("+" if d > 0 else "") + _suivi_de(v, 1, "pt")
+
+
 def fr_valeur(v: object, unite: str) -> str:
     """An indicator value in its unit: nb; pct; eur (cents shown unless whole euros: "110 406 €",
     "326,38 €"); mois (one decimal + "mois"); ratio (one decimal). A masked value: « s » or « < k »."""

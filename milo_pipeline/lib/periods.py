@@ -7,7 +7,7 @@ import calendar
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,6 +21,8 @@ CONFIG = Path(__file__).resolve().parent.parent / "config" / "periodes.yaml"
 class Periode:
     debut: date
     fin: date
+    comparaison: bool = field(default=False, compare=False)
+    """Computed by dbt for the report's comparison only (the year before an annual run, `periodes_dbt`)."""
 
     @property
     def is_annee(self) -> bool:
@@ -40,8 +42,10 @@ class Periode:
             return self.debut.strftime("%Y-%m")
         return f"{self.debut.isoformat()}_{self.fin.isoformat()}"
 
-    def as_var(self) -> dict[str, str]:
-        return {"debut": self.debut.isoformat(), "fin": self.fin.isoformat()}
+    def as_var(self) -> dict[str, str | bool]:
+        """The period in dbt's var `periodes` (int_periodes.sql)."""
+        return {"debut": self.debut.isoformat(), "fin": self.fin.isoformat(),
+                **({"comparaison": True} if self.comparaison else {})}
 
 
 def parse_period(text: str) -> Periode:
@@ -66,6 +70,39 @@ def periods_to_compute(periode: Periode) -> list[Periode]:
     if periode.is_mois and periode.debut.month > 1:
         return [periode, Periode(date(periode.debut.year, 1, 1), periode.fin)]
     return [periode]
+
+
+def annee_precedente(periode: Periode) -> Periode | None:
+    """The calendar year before a year (the N−1 of the annual report's comparisons); None for any other period."""
+    if not periode.is_annee:
+        return None
+    return Periode(date(periode.debut.year - 1, 1, 1), date(periode.debut.year - 1, 12, 31))
+
+
+def periode_comparee(periode: Periode) -> Periode | None:
+    """The N−1 the exports themselves answer: the year before a year, when it starts at or after the first month
+    of the history (config/periodes.yaml: i-milo exports hold the history); None otherwise (the report then
+    reads N−1 from the register of what was published, lib/report/comparaison.py)."""
+    precedente = annee_precedente(periode)
+    return precedente if precedente is not None and precedente.debut >= debut_historique() else None
+
+
+def periodes_dbt(periode: Periode) -> list[Periode]:
+    """What dbt computes for a run: the run's periods (`periods_to_compute`, the published ones) and, for a year,
+    the year before when the history covers it, for the comparisons of the report only: `indicateurs.csv` and the
+    funders' extracts keep the run's periods (`du_run`)."""
+    precedente = periode_comparee(periode)
+    return periods_to_compute(periode) + ([replace(precedente, comparaison=True)] if precedente is not None else [])
+
+
+def du_run(lignes: Iterable[dict], periode: Periode) -> list[dict]:
+    """The rows (of `indicateurs`) of the run's own periods: without the year before computed for comparisons."""
+    periodes = {(p.debut, p.fin) for p in periods_to_compute(periode)}
+    return [r for r in lignes if (_jour(r["periode_debut"]), _jour(r["periode_fin"])) in periodes]
+
+
+def _jour(valeur) -> date:
+    return valeur.date() if isinstance(valeur, datetime) else valeur
 
 
 def partition_keys(periode: Periode) -> tuple[str, str]:

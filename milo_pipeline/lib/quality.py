@@ -213,6 +213,20 @@ def sql_parts_non_verifiees(reglages: Reglages, indicateurs: Mapping[str, Indica
 
 
 SQL_INDICATEURS = "select * from main.indicateurs"
+SQL_INT_PERIODES = ("select count(*) as n from duckdb_tables() "
+                    "where schema_name = 'main' and table_name = 'int_periodes'")
+SQL_PERIODES_COMPAREES = "select periode_debut, periode_fin from main.int_periodes where is_comparaison"
+
+
+def sans_comparaison(frame: pd.DataFrame, comparees: pd.DataFrame | None) -> pd.DataFrame:
+    """The rows of `frame` outside the periods dbt computed for the report's comparison only (the year before an
+    annual run, int_periodes.is_comparaison: `comparees`): the run of that year checks them, they block nothing
+    here (the report shows them as computed). A frame without periods is kept whole."""
+    if comparees is None or comparees.empty or not {"periode_debut", "periode_fin"} <= set(frame.columns):
+        return frame
+    cles = ["periode_debut", "periode_fin"]
+    marque = frame[cles].merge(comparees.drop_duplicates(), on=cles, how="left", indicator=True)["_merge"]
+    return frame[(marque == "left_only").to_numpy()].reset_index(drop=True)
 
 def totaux(indicateurs: Mapping[str, Indicateur]) -> list[tuple[str, str, str | None]]:
     """(breakdown, its total, the total's modality: None, a modality, or "*" the part's own, before « | ») for every

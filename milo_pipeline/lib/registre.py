@@ -28,7 +28,7 @@ from .extraits import (
     structure_du_dictionnaire,
     verifier_indicateurs,
 )
-from .periods import Periode
+from .periods import Periode, du_run
 from .suppression import MASQUE
 from .warehouse import lire_dictionnaire, lire_indicateurs
 
@@ -61,6 +61,36 @@ def publiees(con: duckdb.DuckDBPyConnection, periodes: Iterable[tuple]) -> list[
             order by all""",
         [d for periode in periodes for d in periode]).fetchall()
     return [Publiee(*row) for row in rows]
+
+
+RAPPORT_PUBLIC = "rapport_public"
+
+
+def publiees_de_la_periode(warehouse: Path, debut, fin, indicateurs: Iterable[str]) -> list[dict]:
+    """The cells of exactly the period [debut, fin] sent before (the figures published for it), one per indicator
+    and modality: the public report's first, else the latest sent; as rows of `indicateurs` (`valeur` = `s` where
+    masked) with `publie_le`. Read only; none when the warehouse has no register yet."""
+    indicateurs = sorted(set(indicateurs))
+    if not warehouse.is_file() or not indicateurs:
+        return []
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        if not con.execute("select count(*) from information_schema.tables where table_schema = 'diffusion' "
+                           "and table_name = 'registre'").fetchone()[0]:
+            return []
+        rows = con.execute(
+            f"""select indicateur, modalite, valeur, masque, publie_le from diffusion.registre
+                where periode_debut = ?::DATE and periode_fin = ?::DATE
+                  and indicateur in ({", ".join("?" for _ in indicateurs)})
+                order by indicateur, modalite nulls first, destinataire = ? desc, publie_le desc, destinataire""",
+            [debut, fin, *indicateurs, RAPPORT_PUBLIC]).fetchall()
+    vues, resultat = set(), []
+    for indicateur, modalite, valeur, masque, publie_le in rows:
+        if (indicateur, modalite) in vues:
+            continue
+        vues.add((indicateur, modalite))
+        resultat.append({"periode_debut": debut, "periode_fin": fin, "indicateur": indicateur, "modalite": modalite,
+                         "valeur": MASQUE if masque else valeur, "publie_le": publie_le})
+    return resultat
 
 
 def table_secretisee(table: Secretisation) -> list[tuple]:
@@ -96,20 +126,25 @@ def lire_table(con: duckdb.DuckDBPyConnection, unites: Mapping[str, str]) -> lis
 
 def lignes_secretisees(con: duckdb.DuckDBPyConnection, lignes: Iterable[Mapping]) -> list[dict]:
     """Rows of `indicateurs` as the masked table has them: `valeur` = `s` where masked (the value sent, for a cell
-    sent before), `secret` = why (None when published)."""
+    sent before), `secret` = why (None when published). A row read from the register (`publie_le`: last year's
+    figure published, the report's N−1) is already what was sent: kept as it is."""
     masquees = {(d, f, i, m): (v, masque, motif) for d, f, i, m, v, masque, motif in con.execute(
         "select periode_debut, periode_fin, indicateur, modalite, valeur, masque, motif "
         "from diffusion.table_secretisee").fetchall()}
     resultat = []
     for r in lignes:
+        if r.get("publie_le") is not None:  # a figure read from the register (lib/report/comparaison.py): as sent
+            resultat.append(dict(r))
+            continue
         valeur, masque, motif = masquees[cle(r)]
         resultat.append({**r, "valeur": MASQUE if masque else valeur, "secret": motif})
     return resultat
 
 
 def preparer_envoi(con: duckdb.DuckDBPyConnection, run_id: str, destinataire: str, lignes: Iterable[Mapping]) -> int:
-    """Record that the run is about to send these cells (rows of the masked table) to `destinataire`."""
-    cles = [(destinataire, *cle(r)) for r in lignes]
+    """Record that the run is about to send these cells (rows of the masked table) to `destinataire`; a figure
+    read from the register (`publie_le`) was sent before: not again."""
+    cles = [(destinataire, *cle(r)) for r in lignes if r.get("publie_le") is None]
     con.execute("BEGIN TRANSACTION")
     con.execute("DELETE FROM diffusion.envois WHERE run_id = ? AND destinataire = ?", [run_id, destinataire])
     if cles:
@@ -158,7 +193,8 @@ def extrait_du_run(warehouse: Path, run_id: str, financeur: Financeur, periode: 
     dictionnaire = lire_dictionnaire(warehouse)
     verifier_indicateurs(financeur, (d["indicateur"] for d in dictionnaire))
     with duckdb.connect(str(warehouse)) as con:
-        table = lire_table(con, {d["indicateur"]: d["unite"] for d in dictionnaire})
+        # the run's periods only: the year before, computed for the report's comparisons, is no period of an extract
+        table = du_run(lire_table(con, {d["indicateur"]: d["unite"] for d in dictionnaire}), periode)
         extrait = construire_extrait(table, dictionnaire, financeur, periode, seuil)
         preparer_envoi(con, run_id, financeur.code, extrait.lignes)
     return extrait

@@ -1,7 +1,10 @@
 {#- One row per requested period (list of {debut, fin}, both days included). Duplicates collapse: in January
     the month and the year to date are the same period.
     The periods come from `--vars '{"periodes": [...]}'` (by hand, dbt unit tests) or else from the environment
-    variable MILO_PERIODES (the same list in JSON), which the Dagster asset sets. An environment variable, unlike
+    variable MILO_PERIODES (the same list in JSON), which the Dagster asset sets. A period marked
+    `"comparaison": true` (the year before an annual run, for the report's N−1) is computed like the others, but
+    the modalities found in the data (programmes, channels) are those of the run's own periods, so that the run's
+    rows are the same with or without it. An environment variable, unlike
     --vars, keeps dbt's partial parsing: only this file is parsed again when the periods change. -#}
 {%- set periodes = var('periodes', none) -%}
 {%- if periodes is none -%}
@@ -36,7 +39,8 @@ periodes_demandees as (
     {%- for periode in periodes %}
     select
         cast('{{ periode.debut }}' as date) as periode_debut,
-        cast('{{ periode.fin }}' as date) as periode_fin
+        cast('{{ periode.fin }}' as date) as periode_fin,
+        {{ 'true' if periode.comparaison else 'false' }} as is_comparaison
     {%- if not loop.last %}
     union all
     {%- endif %}
@@ -44,10 +48,13 @@ periodes_demandees as (
 ),
 
 final as (
-    select distinct
+    -- a period asked for as one of the run's and for comparison is one of the run's
+    select
         periode_debut,
-        periode_fin
+        periode_fin,
+        bool_and(is_comparaison) as is_comparaison
     from periodes_demandees
+    group by periode_debut, periode_fin
 )
 
 select * from final

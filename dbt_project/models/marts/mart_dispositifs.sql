@@ -12,6 +12,7 @@ dispositifs as (
     select dispositif as modalite from programmes
     union
     select dispositif from dispositifs_periodes
+    where {{ des_periodes_du_run('dispositifs_periodes') }}
     union
     select '{{ var("modalite_ensemble") }}' as dispositif
 ),

@@ -17,6 +17,7 @@ canaux as (
     where vocabulaire = 'canal'
     union
     select canal from reperage_periodes
+    where {{ des_periodes_du_run('reperage_periodes') }}
 ),
 
 totaux as (

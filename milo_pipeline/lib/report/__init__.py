@@ -13,6 +13,7 @@ Where to look (a newcomer's map):
 - `run.py`: what the PDF of a run is made of (the warehouse's rows, the manual inputs, the report or the
   dashboard); the domain's facts the report names as dbt does (CEJ launch, « Ensemble », « Hors territoire »)
   come from the vars of dbt_project.yml (lib/dbt_project.py);
+- `comparaison.py`: last year beside this year (N−1 from the warehouse, else the register, else « n.d. »);
 - `diffusion.py`: internal and public versions (config/diffusion.yaml), the marks of masked values;
 - `rendu.py`: HTML (milo_pipeline/templates) and PDF (WeasyPrint).
 

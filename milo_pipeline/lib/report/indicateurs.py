@@ -1,4 +1,5 @@
-"""The indicator rows of one period, looked up by (indicateur, modalité), with their dictionary rows."""
+"""The indicator rows of one period, looked up by (indicateur, modalité), with their dictionary rows, and for a
+calendar year the rows of the year before (N−1, lib/report/comparaison.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from milo_pipeline.lib.formatting import Masque, est_masque
 from milo_pipeline.lib.suppression import PRIMAIRE
 
+from . import comparaison
 from .layout import LIBELLES_MODALITES
 
 Row = Mapping[str, Any]
@@ -53,7 +55,8 @@ class Indicateurs:
     """The indicator rows of one period, looked up by (indicateur, modalité), with their dictionary.
 
     Every id read through it is remembered in `lus` (reset by each section), so that a section can add
-    the ids of its scope it did not lay out itself."""
+    the ids of its scope it did not lay out itself. For a calendar year, the rows of the year before (`rows` holds
+    them when the report compares, lib/report/comparaison.py) are kept apart in `precedents`."""
 
     def __init__(self, rows: Iterable[Row], dictionnaire: Iterable[Row], debut: date, fin: date,
                  vocabulaires: Iterable[Row] | None = None, seuil: int | None = None):
@@ -62,8 +65,14 @@ class Indicateurs:
         self.dictionnaire = {d["indicateur"]: d for d in dictionnaire}
         self.valeurs: dict[tuple[str, str | None], Row] = {}
         self.modalites: dict[str, list[str | None]] = {}
+        annuel = debut == date(debut.year, 1, 1) and fin == date(debut.year, 12, 31)
+        self.annee_precedente = debut.year - 1 if annuel else None
+        self.precedents: dict[tuple[str, str | None], Row] = {}
         for row in rows:
             if as_date(row["periode_debut"]) != debut or as_date(row["periode_fin"]) != fin:
+                if annuel and as_date(row["periode_debut"]) == date(debut.year - 1, 1, 1) \
+                        and as_date(row["periode_fin"]) == date(debut.year - 1, 12, 31):
+                    self.precedents[(row["indicateur"], _modalite(row.get("modalite")))] = row
                 continue
             cle = (row["indicateur"], _modalite(row.get("modalite")))
             if cle in self.valeurs:
@@ -117,21 +126,43 @@ class Indicateurs:
         self.lus.add(indicateur)
         row = self.valeurs.get((indicateur, modalite))
         unite = self.unite(indicateur, row)
+        return {"valeur": self._valeur(row, unite), "unite": unite, "present": row is not None}
+
+    def _valeur(self, row: Row | None, unite: str) -> Any:
+        """A row's value as the report shows it: a masked one as a Masque (« < k » for a count masked as primary),
+        remembered for the section's legend."""
         valeur = None if row is None else clean(row.get("valeur"))
         if est_masque(valeur):
             primaire = row.get("secret") == PRIMAIRE and unite == "nb" and self.seuil
             valeur = Masque(self.seuil if primaire else None)
             self.masques.add(valeur)
-        return {"valeur": valeur, "unite": unite, "present": row is not None}
+        return valeur
+
+    def precedent(self, indicateur: str, modalite: str | None = None) -> dict[str, Any] | None:
+        """Last year's value of a cell and the change (lib/report/comparaison.py): {annee, valeur, ecart, source,
+        texte, note…}; None when the period is no calendar year or the dictionary gives the indicator no
+        `comparaison`."""
+        nature = self.dictionnaire.get(indicateur, {}).get("comparaison")
+        if not nature or self.annee_precedente is None:
+            return None
+        row = self.valeurs.get((indicateur, modalite))
+        unite = self.unite(indicateur, row)
+        anterieure = self.precedents.get((indicateur, modalite))
+        resultat = comparaison.precedent(self.annee_precedente, anterieure, self._valeur(anterieure, unite),
+                                         self._valeur(row, unite), unite, nature)
+        if isinstance(resultat["ecart"], Masque):
+            self.masques.add(resultat["ecart"])
+        return resultat
 
     def nombre(self, indicateur: str, modalite: str | None = None) -> Any:
         return self.valeur(indicateur, modalite)["valeur"]
 
     def chiffre(self, indicateur: str, modalite: str | None = None, libelle: str | None = None) -> dict:
-        """A key figure: the value, its unit and its label (the dictionary's unless given); a change over a year
-        is written with its sign (+16,7 %)."""
-        return {"indicateur": indicateur, "libelle": libelle or self.libelle(indicateur),
-                "signe": self.est_evolution(indicateur), **self.valeur(indicateur, modalite)}
+        """A key figure: the value, its unit and its label (the dictionary's unless given), and last year's beside it
+        (`precedent`, None without a comparison); a change over a year is written with its sign (+16,7 %)."""
+        return {"indicateur": indicateur, "modalite": modalite, "libelle": libelle or self.libelle(indicateur),
+                "signe": self.est_evolution(indicateur), **self.valeur(indicateur, modalite),
+                "precedent": self.precedent(indicateur, modalite)}
 
     def tuiles(self, tuiles: Iterable[tuple[str, str | None, str | None]]) -> list[dict]:
         """The key figures of a layout's tiles (id, modalité, libellé)."""

@@ -18,10 +18,10 @@ from ..warehouse import (
     date_exports,
     lire_dictionnaire,
     lire_evenements_saisis,
-    lire_indicateurs,
     lire_programmes,
     lire_vocabulaires,
 )
+from .comparaison import lignes_du_rapport  # the run's rows, and last year's for the comparisons
 from .rapport import build_report_context
 from .tableau_de_bord import build_dashboard_context
 
@@ -68,6 +68,6 @@ def lire_sources(warehouse: Path, exports: Path, periode: Periode, genere_le: da
         tracabilite = lire_tracabilite(warehouse, qualite, run_id)
     meta = {"mission_locale": mission_locale(), "periode_debut": periode.debut, "periode_fin": periode.fin,
             "date_exports": date_exports(warehouse), "genere_le": genere_le}
-    return SourcesRapport(periode, lire_indicateurs(warehouse), lire_dictionnaire(warehouse),
+    return SourcesRapport(periode, lignes_du_rapport(warehouse, periode), lire_dictionnaire(warehouse),
                           lire_programmes(warehouse), lire_vocabulaires(warehouse), meta, textes, evenements,
                           tracabilite)

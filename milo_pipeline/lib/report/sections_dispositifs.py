@@ -11,7 +11,7 @@ from milo_pipeline.lib.configuration import programmes_thematiques
 from milo_pipeline.lib.formatting import fr_date, fr_nombre, fr_periode
 
 from ..dbt_project import debut_cej
-from . import layout
+from . import comparaison, layout
 from .blocs import Bloc, barres, chiffres, intertitre, tableau, texte
 from .indicateurs import Indicateurs, Row, commence, decroissant
 from .section import Rapport, Section
@@ -61,12 +61,17 @@ def _tableau_dispositifs(ind: Indicateurs, programmes: list[Row], filtre: Sequen
     lignes = lignes_dispositifs(ind, programmes, filtre)
     if not lignes:
         return None
+    # last year under each programme's row (lib/report/comparaison.py), for the columns the dictionary compares
+    for ligne in lignes:
+        ligne["precedents"] = [ind.precedent(c, ligne["dispositif"]) for c in layout.COLONNES_DISPOSITIFS]
     return {
         "type": "tableau_dispositifs",
         "colonnes": [{"indicateur": c, "libelle": ind.libelle(c)} for c in layout.COLONNES_DISPOSITIFS],
         "lignes": lignes,
         "notes": [{"libelle": ind.libelle(c), "definition": ind.definition(c)}
                   for c in layout.COLONNES_DISPOSITIFS] if filtre is None else [],
+        "annee_precedente": ind.annee_precedente if any(any(ligne["precedents"]) for ligne in lignes) else None,
+        "notes_precedent": comparaison.notes(p for ligne in lignes for p in ligne["precedents"]),
     }
 
 
