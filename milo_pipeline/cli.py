@@ -224,7 +224,9 @@ def _summarise(result, periode: Periode, out: Path, log: Path, milo_home: Path) 
         from .defs.secret import DIFFUSION
 
         for version in DIFFUSION.versions:  # config/diffusion.yaml: interne, publique
-            print(f"Rapport{' public' if version == 'publique' else ''} : {out / nom_fichier(periode, version)}")
+            pdf = out / nom_fichier(periode, version)
+            print(f"Rapport{' public' if version == 'publique' else ''} : {pdf}")
+            print(f"Rapport{' public' if version == 'publique' else ''} (page web) : {pdf.with_suffix('.html')}")
         print(f"Extraits financeurs : {out / 'extraits'}")
         return EXIT_OK
     print("Échec du run : rien n'a été publié pour cette période.", file=sys.stderr)
