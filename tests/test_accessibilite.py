@@ -147,6 +147,11 @@ def test_two_renders_give_the_same_bytes_and_only_the_generation_date_varies():
         assert render_html(second[nom]) == page, nom
         autre = render_html(lendemain[nom]).splitlines()
         differentes = [(a, b) for a, b in zip(page.splitlines(), autre, strict=True) if a != b]
+        if nom.startswith("rapport"):
+            # the report prints its date only in the generation line of its annex « Définitions et sources », which
+            # a run's context has (test_annexe: two runs differ by that line only); this one has none
+            assert differentes == [], nom
+            continue
         assert len(differentes) == 1, nom
         assert "Document produit le 20 janvier 2025." in differentes[0][0]
         assert "Document produit le 21 janvier 2025." in differentes[0][1]
@@ -235,7 +240,7 @@ def test_the_published_page_is_the_render_of_the_run_s_context(run_2024, documen
     figures), apart from the generation date."""
     pdf, ctx = documents[nom_fichier(ANNEE)]
     publiee = pdf.with_suffix(".html").read_text(encoding="utf-8")
-    sans_date = re.compile(r"Document produit le [^.<]+\.")
+    sans_date = re.compile(r'<p class="generation">[^<]*</p>')
     assert sans_date.sub("", render_html(ctx)) == sans_date.sub("", publiee)
 
 
