@@ -333,7 +333,9 @@ def test_the_year_before_is_a_full_year(data, accompanied):
     ce = data["contacts_entreprises"]
     assert 265 <= ce.loc[ce["jour"].dt.year == 2023, "siret"].nunique() <= 445  # 355 in 2024
     rep = data["reperage"]
-    spotted = rep[(rep["jour"].dt.year == 2023) & (rep["repere"] == "Oui") & (rep["id_jeune"] != "")]
+    spotted = rep[(rep["jour"].dt.year == 2023) & (rep["repere"] == "Oui")]
+    assert 140 <= len(spotted) <= 205  # 172 in 2024
+    spotted = spotted[spotted["id_jeune"] != ""]
     linked = spotted.merge(ok, on="id_jeune")
     remobilised = (linked[linked["ts"] >= linked["jour"]].groupby("id_contact").size() >= 3).sum()
     assert 45 <= remobilised <= 70  # 57 in 2024

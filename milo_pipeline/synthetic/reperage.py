@@ -64,8 +64,9 @@ def table(chunk: Chunk) -> pd.DataFrame:
     attended = np.bincount(chunk.event_youth[in_before], minlength=chunk.n)
     able = np.flatnonzero((y["pa"] > previous + 45) & (y["pa"] < cal.start) & (attended >= 3))
     remobilised = able[pick(rng, np.ones(able.size), chunk.count(OUTREACH_REMOBILISED))]
-    rows = rng.permutation(before)[: remobilised.size]
-    spotted_before[rows], extra_youth[rows] = True, remobilised
+    rows = rng.permutation(np.flatnonzero(spotted_before[:before]))[: remobilised.size]
+    remobilised = remobilised[: rows.size]
+    extra_youth[rows] = remobilised
     extra_day[rows] = y["pa"][remobilised] - rng.integers(1, 45, remobilised.size)
     is_spotted = np.concatenate([is_spotted, spotted_before])
     day = np.concatenate([day, extra_day])
