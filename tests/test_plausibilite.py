@@ -42,7 +42,7 @@ def exports(tmp_path) -> Path:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
-    """A demo of 500 youths (989 youths' rows, 7,424 events), never modified: tests copy it."""
+    """A demo of 500 youths (989 youths' rows, 12,658 events), never modified: tests copy it."""
     dossier = tmp_path_factory.mktemp("demo") / "exports"
     generate(dossier, youths=500)
     return dossier
@@ -233,7 +233,7 @@ def test_une_forte_baisse_refuse_l_export_sauf_confirmation(date_export, demo, t
             path.rename(path.with_name(path.name.replace("2025-01-15", date_export)))
     evenements = fichier(dossier, "evenements")
     avant, apres = couper(evenements, 0.6)
-    assert (avant, apres) == (7424, 4454)
+    assert (avant, apres) == (12658, 7594)
     etat = _etat(home)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
     out = tmp_path / "out"
@@ -244,7 +244,7 @@ def test_une_forte_baisse_refuse_l_export_sauf_confirmation(date_export, demo, t
     stdout, stderr = capsys.readouterr()
     assert code == cli.EXIT_ECHEC
     jour = "15/01/2025" if date_export == "2025-01-15" else "15/02/2025"
-    assert (f"{evenements.name} : volume en forte baisse : 4 454 ligne(s) dans l'export du {jour} contre 7 424 "
+    assert (f"{evenements.name} : volume en forte baisse : 7 594 ligne(s) dans l'export du {jour} contre 12 658 "
             "dans l'export du 15/01/2025 (−40,0 %, au-delà de −30 % : volumes.baisse_max de config/qualite.yaml)"
             ) in stderr, stderr
     assert "--confirmer-baisse" in stderr and "confirmer_baisse: true" in stderr
@@ -253,9 +253,9 @@ def test_une_forte_baisse_refuse_l_export_sauf_confirmation(date_export, demo, t
     assert _etat(home) == etat
 
     resultat = ingerer(dossier, home, confirmer_baisse=True)
-    assert resultat.lignes["evenements"] == 4454
+    assert resultat.lignes["evenements"] == 7594
     assert [str(p) for p in resultat.confirmes] == [
-        f"{evenements.name} : volume en forte baisse : 4 454 ligne(s) dans l'export du {jour} contre 7 424 dans "
+        f"{evenements.name} : volume en forte baisse : 7 594 ligne(s) dans l'export du {jour} contre 12 658 dans "
         "l'export du 15/01/2025 (−40,0 %, au-delà de −30 % : volumes.baisse_max de config/qualite.yaml) — confirmé "
         "(confirmer_baisse)"]
     assert {f.path.name for f in resultat.fichiers} <= archives(home)
@@ -278,11 +278,11 @@ def test_la_baisse_confirmee_en_ligne_de_commande_est_publiee(demo, tmp_path, mo
 
     stdout, stderr = capsys.readouterr()
     assert code == cli.EXIT_OK, stdout + stderr
-    assert ("evenements_2025-01-15.csv : volume en forte baisse : 4 454 ligne(s) dans l'export du 15/01/2025 contre "
-            "7 424") in stdout and "confirmé (confirmer_baisse)" in stdout
+    assert ("evenements_2025-01-15.csv : volume en forte baisse : 7 594 ligne(s) dans l'export du 15/01/2025 contre "
+            "12 658") in stdout and "confirmé (confirmer_baisse)" in stdout
     assert (out / "indicateurs.csv").exists()
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        assert con.execute("select count(*) from raw.evenements").fetchone()[0] == 4454
+        assert con.execute("select count(*) from raw.evenements").fetchone()[0] == 7594
 
 
 def test_une_baisse_sous_le_seuil_ou_une_petite_table_passe(demo, tmp_path):
@@ -294,7 +294,7 @@ def test_une_baisse_sous_le_seuil_ou_une_petite_table_passe(demo, tmp_path):
     couper(fichier(dossier, "evenements"), 0.75)
     couper(fichier(dossier, "parrainages"), 0.5)  # 29 rows (< 50) → 14
     resultat = ingerer(dossier, home)
-    assert (resultat.lues["evenements"], resultat.lues["parrainages"]) == (5568, 14)
+    assert (resultat.lues["evenements"], resultat.lues["parrainages"]) == (9493, 14)
 
 
 @pytest.mark.slow  # two Dagster runs of the ingestion of the demo
@@ -317,30 +317,30 @@ def test_dans_dagster_la_confirmation_est_la_configuration_du_run(demo, tmp_path
                                 instance=instance, raise_on_error=False)
         assert not refuse.success
         (echec,) = [e for e in refuse.all_events if e.is_step_failure]
-        assert "volume en forte baisse : 3 712 ligne(s)" in echec.step_failure_data.user_failure_data.description
+        assert "volume en forte baisse : 6 329 ligne(s)" in echec.step_failure_data.user_failure_data.description
         confirme = dg.materialize([exports_imilo], resources={"milo": milo}, partition_key="2024-12-01",
                                   instance=instance, raise_on_error=False,
                                   run_config={"ops": {"exports_imilo": {"config": {"confirmer_baisse": True}}}})
     assert confirme.success
     (meta,) = [m.metadata for m in confirme.asset_materializations_for_node("exports_imilo")
                if m.asset_key == dg.AssetKey(["imilo", "evenements"])]
-    assert meta["volume_confirme"].value.startswith("volume en forte baisse : 3 712 ligne(s)")
+    assert meta["volume_confirme"].value.startswith("volume en forte baisse : 6 329 ligne(s)")
 
 
-def test_un_premier_export_aux_evenements_coupes_de_moitie_est_refuse(demo, tmp_path):
-    """No history: 3 712 events for 989 youths' rows (3,75 per youth) is below the default range [4 ; 60]; the
-    whole demo (7,51) passes. Nothing is written nor archived; confirmed, it is loaded."""
+def test_un_premier_export_aux_evenements_coupes_est_refuse(demo, tmp_path):
+    """No history: 3 797 events for 989 youths' rows (3,84 per youth) is below the default range [4 ; 60]; the
+    whole demo (12,80) passes. Nothing is written nor archived; confirmed, it is loaded."""
     dossier = tmp_path / "exports"
     shutil.copytree(demo, dossier)
-    couper(fichier(dossier, "evenements"), 0.5)
+    couper(fichier(dossier, "evenements"), 0.3)
     home = tmp_path / "home"
     with pytest.raises(ExportsInvalides) as exc:
         ingerer(dossier, home)
-    assert ("evenements_2025-01-15.csv : premier export invraisemblable : 3,75 ligne(s) d'événements par jeune "
-            "(3 712 événements, 989 jeunes dans jeunes_2025-01-15.csv), hors de la plage attendue [4,0 ; 60,0]"
+    assert ("evenements_2025-01-15.csv : premier export invraisemblable : 3,84 ligne(s) d'événements par jeune "
+            "(3 797 événements, 989 jeunes dans jeunes_2025-01-15.csv), hors de la plage attendue [4,0 ; 60,0]"
             ) in exc.value.texte()
     assert not (home / "warehouse.duckdb").exists() and not archives(home)
-    assert ingerer(dossier, home, confirmer_baisse=True).lignes["evenements"] == 3712
+    assert ingerer(dossier, home, confirmer_baisse=True).lignes["evenements"] == 3797
 
 
 def test_la_plage_du_premier_export_se_regle_dans_la_configuration(exports, tmp_path):

@@ -320,6 +320,30 @@ def test_outreach_and_employers(data):
     assert 185 <= ((first >= START) & (first <= END)).sum() <= 225  # 204
 
 
+def test_the_year_before_is_a_full_year(data, accompanied):
+    """A real export holds the whole history: the year before (compared in the report) has the scale of the
+    year (the seed gives no 2023 count for these; its 2023 PMSMP and civic services are tested above)."""
+    ev, j = data["evenements"], data["jeunes"]
+    before = ev[(ev["ts"] >= START - pd.DateOffset(years=1)) & (ev["ts"] < START)]
+    ok = before[before["nature"].isin(QUALIFYING) & (before["statut"] == "Présent")]
+    assert 2600 <= ok["id_jeune"].nunique() <= 4200  # 3,500 accompanied in 2024
+    assert 1250 <= (j["pa"].dt.year == 2023).sum() <= 1950  # 1,578 first welcomes in 2024
+    interviews = before[(before["nature"] == "Entretien individuel") & (before["statut"] == "Présent")]
+    assert 0.75 <= len(interviews) / len(ok["id_jeune"].unique()) / 4.5 <= 1.25  # 4.5 a youth in 2024 (15,926)
+    ce = data["contacts_entreprises"]
+    assert 265 <= ce.loc[ce["jour"].dt.year == 2023, "siret"].nunique() <= 445  # 355 in 2024
+    rep = data["reperage"]
+    spotted = rep[(rep["jour"].dt.year == 2023) & (rep["repere"] == "Oui")]
+    assert 140 <= len(spotted) <= 205  # 172 in 2024
+    spotted = spotted[spotted["id_jeune"] != ""]
+    linked = spotted.merge(ok, on="id_jeune")
+    remobilised = (linked[linked["ts"] >= linked["jour"]].groupby("id_contact").size() >= 3).sum()
+    assert 45 <= remobilised <= 70  # 57 in 2024
+    # many youths followed the year before only (dossiers welcomed before the year, left since)
+    gone = j[j["id_jeune"].isin(set(ok["id_jeune"]) - set(accompanied["id_jeune"]))]
+    assert len(gone) > 1000 and (gone["pa"] < START).all()
+
+
 def test_xlsx_bytes_do_not_depend_on_the_clock(tmp_path, monkeypatch):
     """openpyxl stamps the save time: the generator overwrites it (checked at two different times)."""
     first = generate(tmp_path / "a", youths=30)["dispositifs"].read_bytes()

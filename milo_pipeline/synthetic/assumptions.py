@@ -21,7 +21,8 @@ XLSX_MAX_YOUTHS = 20_000  # beyond, dispositifs is written as CSV (openpyxl writ
 BOUNDARY_YOUTHS = 6  # youths whose only year-deciding event is at 23:30 on 31/12 or 00:15 on 01/01
 P_FEMALE = 0.47
 RETURNING_YEARS_BACK = {1: 0.55, 2: 0.25, 3: 0.12, 4: 0.05, 5: 0.03}  # first welcome of accompanied youths
-PAST_YEARS_BACK = {1: 0.30, 2: 0.25, 3: 0.18, 4: 0.12, 5: 0.09, 6: 0.06}  # ... of older dossiers
+# ... of older dossiers; with the returning youths, about as many first welcomes the year before
+PAST_YEARS_BACK = {1: 0.18, 2: 0.30, 3: 0.20, 4: 0.14, 5: 0.11, 6: 0.07}
 QPV_PAST = 0.27
 AGE_AT_FIRST_WELCOME = {
     15: 0.006, 16: 0.09, 17: 0.125, 18: 0.14, 19: 0.125, 20: 0.115, 21: 0.10, 22: 0.085, 23: 0.075,

@@ -31,11 +31,15 @@ def table(chunk: Chunk) -> pd.DataFrame:
     )
     more = np.where(group == 3, 0, rng.poisson(0.8, m))
     again = np.where(group == 0, 1 + rng.poisson(0.8, m), 0)  # contacts in the year of old employers
-    employer = np.concatenate([np.arange(m), np.arange(m).repeat(more), np.arange(m).repeat(again)])
+    previous = cal.bounds(cal.year - 1)[0]  # the year before: about as many employers contacted
+    recall = np.where(old & (first < previous) & (rng.random(m) < 0.45), 1 + rng.poisson(0.5, m), 0)
+    employer = np.concatenate([np.arange(m), np.arange(m).repeat(more), np.arange(m).repeat(again),
+                               np.arange(m).repeat(recall)])
     last = np.where(old, cal.start - 1, cal.end)
     day = np.concatenate([
         first, uniform(rng, first.repeat(more), last.repeat(more)),
         uniform(rng, np.full(again.sum(), cal.start), cal.end),
+        uniform(rng, np.full(recall.sum(), previous), cal.start - 1),
     ])
     # unique 8-digit numbers (a block per chunk) spread over the whole range, leading zeros included
     serial = (chunk.index * 100_000 + rng.permutation(100_000)[:m]) * SIREN_SPREAD % 10**8

@@ -22,7 +22,7 @@ from .assumptions import (
     STATUS_MISSED,
     STATUS_REMOTE,
 )
-from .jeunes import NEW, NEXT, PAST, REGISTERED, RETURNING
+from .jeunes import NEXT, PAST, REGISTERED, RETURNING
 from .sampling import draw, make_ids, uniform, working_day
 
 if TYPE_CHECKING:
@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 
 def table(chunk: Chunk) -> pd.DataFrame:
     """Events of the year (at least one qualifying one for every accompanied youth, none for the
-    others), of December of the year before, and of January-February of the year after."""
+    others), of the year before (at the same rate, at least one qualifying one for every youth
+    followed then: returning youths and older dossiers still active, so that year's figures are of
+    the same order), and of January-February of the year after."""
     rng, cal, y, kind = chunk.rng, chunk.cal, chunk.y, chunk.y["kind"]
     pa = y["pa"]
     acc = np.flatnonzero(chunk.accompanied)
@@ -39,7 +41,9 @@ def table(chunk: Chunk) -> pd.DataFrame:
     rate = (EVENTS_PER_YOUTH - 1) * acc.size / max(exposure.sum(), 1e-9)  # events a youth-year
     month = rate / 12
     returning = np.flatnonzero(kind == RETURNING)
-    recent = np.flatnonzero((kind == PAST) & (pa >= cal.bounds(cal.year - 1)[0]))
+    previous = cal.bounds(cal.year - 1)[0]  # the year before: returning youths, older dossiers still active
+    before = np.flatnonzero(np.isin(kind, (RETURNING, PAST)) & (pa < cal.start) & (y["until"] >= previous))
+    before_lo, before_hi = np.maximum(previous, pa[before]), np.minimum(cal.start - 1, y["until"][before])
     past = np.flatnonzero(kind == PAST)
     busy_past = past[rng.random(past.size) < 0.35]
     nxt = np.flatnonzero(kind == NEXT)
@@ -52,13 +56,10 @@ def table(chunk: Chunk) -> pd.DataFrame:
     def poisson(mean, size):
         return rng.poisson(mean * rng.gamma(2.0, 0.5, size))
 
-    december = cal.start - 31
     segments = [  # youths, first day, last day, counts, only non-qualifying, first row forced
         (acc, np.maximum(cal.start, pa[acc]), cal.end, 1 + poisson(rate * exposure, acc.size), False, True),
-        (returning, np.maximum(december, pa[returning]), cal.start - 1, poisson(month * 0.8, returning.size),
-         False, False),
-        (recent, np.maximum(december, pa[recent]), cal.start - 1, poisson(month * 0.5, recent.size),
-         False, False),
+        (before, before_lo, before_hi, 1 + poisson(rate * (before_hi - before_lo + 1) / 365, before.size),
+         False, True),
         (acc, cal.next_start, cal.horizon, poisson(month * 1.2, acc.size), False, False),
         (nxt, pa[nxt], cal.horizon, 1 + poisson(month * 1.5, nxt.size), False, True),
         (busy_past, cal.start, cal.end, 1 + rng.poisson(1.0, busy_past.size), True, False),
@@ -84,8 +85,9 @@ def table(chunk: Chunk) -> pd.DataFrame:
     fix = missed & np.isin(nature, QUALIFYING) & (status == "Présent")
     status[fix] = draw(rng, STATUS_MISSED, int(fix.sum()))
     status[day > cal.export] = "Planifié"
-    # the forced rows: first welcomes on their day, one qualifying event for returning youths
-    welcomed = np.isin(kind[youth[first_rows]], (NEW, NEXT))
+    # the forced rows: first welcomes on their day (first row of a segment starting on it), one
+    # qualifying event for the other youths
+    welcomed = pa[youth[first_rows]] == lo[first_rows]
     day[first_rows[welcomed]] = pa[youth[first_rows[welcomed]]]
     nature[first_rows] = "Entretien individuel"
     status[first_rows] = "Présent"

@@ -53,11 +53,24 @@ def table(chunk: Chunk) -> pd.DataFrame:
     # the year before, and the first days of the year after
     before, after = chunk.count(OUTREACH_CONTACTS * 0.9), chunk.count(OUTREACH_CONTACTS * 15 / 365)
     extra = before + after
+    previous = cal.bounds(cal.year - 1)[0]
     canal = np.concatenate([canal, draw(rng, OUTREACH_CANALS, extra)])
-    is_spotted = np.concatenate([is_spotted, rng.random(extra) < OUTREACH_SPOTTED / OUTREACH_CONTACTS])
-    day = np.concatenate([day, uniform(rng, np.full(before, cal.bounds(cal.year - 1)[0]), cal.start - 1),
-                          uniform(rng, np.full(after, cal.next_start), cal.export)])
-    youth = np.concatenate([youth, np.full(extra, -1)])
+    spotted_before = rng.random(extra) < OUTREACH_SPOTTED / OUTREACH_CONTACTS
+    extra_day = np.concatenate([uniform(rng, np.full(before, previous), cal.start - 1),
+                                uniform(rng, np.full(after, cal.next_start), cal.export)])
+    extra_youth = np.full(extra, -1)
+    # remobilised the year before: first welcomed then, >= 3 qualifying events that year
+    in_before = (chunk.event_day >= previous) & (chunk.event_day < cal.start) & chunk.event_qualifying
+    attended = np.bincount(chunk.event_youth[in_before], minlength=chunk.n)
+    able = np.flatnonzero((y["pa"] > previous + 45) & (y["pa"] < cal.start) & (attended >= 3))
+    remobilised = able[pick(rng, np.ones(able.size), chunk.count(OUTREACH_REMOBILISED))]
+    rows = rng.permutation(np.flatnonzero(spotted_before[:before]))[: remobilised.size]
+    remobilised = remobilised[: rows.size]
+    extra_youth[rows] = remobilised
+    extra_day[rows] = y["pa"][remobilised] - rng.integers(1, 45, remobilised.size)
+    is_spotted = np.concatenate([is_spotted, spotted_before])
+    day = np.concatenate([day, extra_day])
+    youth = np.concatenate([youth, extra_youth])
     order = np.argsort(day, kind="stable")
     return pd.DataFrame({
         "id_contact": make_ids(300_000_000, chunk.index, day.size), "date_contact": as_dates(day[order]),
