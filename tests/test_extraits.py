@@ -431,3 +431,41 @@ def test_held_out_export_extracts_match_their_manifests_and_publish_no_small_cou
                 assert not 1 <= row[5] <= 4, (dossier.parent.name, row)
     assert publies > 0, "the zeros and the counts of 5 or more are published"
 
+
+
+# An evolution gives last year's count with this year's: t = a + b each year, b small, a_evolution_pct of a.
+EVOLUTION = extraits.Structure(evolutions={"a_evolution_pct": dico.Reference("a_nb")},
+                               sommes={dico.Reference("t_nb"): (dico.Reference("a_nb"), dico.Reference("b_nb"))})
+AN_2023, AN_2024 = Periode(date(2023, 1, 1), date(2023, 12, 31)), Periode(date(2024, 1, 1), date(2024, 12, 31))
+
+
+def cellule(indicateur, valeur, periode):
+    return {"periode_debut": periode.debut, "periode_fin": periode.fin, "indicateur": indicateur, "modalite": None,
+            "valeur": valeur, "unite": "pct" if indicateur.endswith("_pct") else "nb"}
+
+
+def test_an_evolution_is_masked_with_last_year_s_count_even_when_secondary():
+    """2023: t 23 = a 20 + b 3: b primary, a secondary (t − a would give b). 2024: t 50 = a 40 + b 10, nothing
+    small. a_evolution_pct 2024 = +100 % gives a 2023 = 40 / 2 = 20, then b 2023 = 23 − 20 = 3: it is masked."""
+    lignes = [cellule(i, v, AN_2023) for i, v in (("t_nb", 23), ("a_nb", 20), ("b_nb", 3))]
+    lignes += [cellule(i, v, AN_2024) for i, v in (("t_nb", 50), ("a_nb", 40), ("b_nb", 10),
+                                                    ("a_evolution_pct", 100.0))]
+    table = extraits.secretiser_indicateurs(lignes, EVOLUTION, 5)
+    masquees = {(r["periode_debut"].year, r["indicateur"]) for r in table.lignes if r["valeur"] == MASQUE}
+    assert masquees == {(2023, "a_nb"), (2023, "b_nb"), (2024, "a_evolution_pct")}
+    # with last year's count published, the evolution is published: it tells nothing new
+    lignes[1:3] = [cellule("a_nb", 15, AN_2023), cellule("b_nb", 8, AN_2023)]
+    lignes[-1] = cellule("a_evolution_pct", 166.7, AN_2024)
+    assert [r for r in extraits.secretiser_indicateurs(lignes, EVOLUTION, 5).lignes if r["valeur"] == MASQUE] == []
+
+
+def test_an_evolution_is_masked_when_last_year_s_count_was_sent_masked():
+    """The 2024 table alone has nothing small, but a 2023 was sent masked last year (the register): the evolution
+    would give it."""
+    lignes = [cellule(i, v, AN_2024) for i, v in (("t_nb", 50), ("a_nb", 40), ("b_nb", 10),
+                                                  ("a_evolution_pct", 100.0))]
+    envoyee = extraits.Publiee(AN_2023.debut, AN_2023.fin, "a_nb", None, None, True, 20)
+    table = extraits.secretiser_indicateurs(lignes, EVOLUTION, 5, [envoyee])
+    assert [r["indicateur"] for r in table.lignes if r["valeur"] == MASQUE] == ["a_evolution_pct"]
+    assert [r["indicateur"] for r in extraits.secretiser_indicateurs(lignes, EVOLUTION, 5).lignes
+            if r["valeur"] == MASQUE] == []

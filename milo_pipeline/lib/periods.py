@@ -65,6 +65,11 @@ def from_window(start: date, end_exclusive: date) -> Periode:
     return Periode(start, end_exclusive - timedelta(days=1))
 
 
+def un_an_avant(jour: date) -> date:
+    """The same day a year before (29 February → 28 February)."""
+    return jour.replace(year=jour.year - 1, day=min(jour.day, calendar.monthrange(jour.year - 1, jour.month)[1]))
+
+
 def periods_to_compute(periode: Periode) -> list[Periode]:
     """A month is computed with its year to date (the monthly refresh); anything else alone."""
     if periode.is_mois and periode.debut.month > 1:

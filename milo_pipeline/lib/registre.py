@@ -28,7 +28,7 @@ from .extraits import (
     structure_du_dictionnaire,
     verifier_indicateurs,
 )
-from .periods import Periode, du_run
+from .periods import Periode, du_run, un_an_avant
 from .suppression import MASQUE
 from .warehouse import lire_dictionnaire, lire_indicateurs
 
@@ -47,19 +47,21 @@ def creer(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def publiees(con: duckdb.DuckDBPyConnection, periodes: Iterable[tuple]) -> list[Publiee]:
-    """The cells sent before for a period equal to, nested in or holding one of `periodes` ((début, fin) pairs)."""
+    """The cells sent before for a period equal to, nested in or holding one of `periodes` ((début, fin) pairs),
+    and for the same period a year before (what an evolution of the table would give: `secret.groupes_evolutions`)."""
     creer(con)
     periodes = list(periodes)
     if not periodes:
         return []
-    valeurs = ", ".join("(?::DATE, ?::DATE)" for _ in periodes)
+    valeurs = ", ".join("(?::DATE, ?::DATE, ?::DATE, ?::DATE)" for _ in periodes)
     rows = con.execute(
         f"""select distinct r.periode_debut, r.periode_fin, r.indicateur, r.modalite, r.valeur, r.masque, r.effectif
-            from diffusion.registre as r, (values {valeurs}) as p(debut, fin)
+            from diffusion.registre as r, (values {valeurs}) as p(debut, fin, debut_avant, fin_avant)
             where (r.periode_debut <= p.debut and p.fin <= r.periode_fin)
                or (p.debut <= r.periode_debut and r.periode_fin <= p.fin)
+               or (r.periode_debut = p.debut_avant and r.periode_fin = p.fin_avant)
             order by all""",
-        [d for periode in periodes for d in periode]).fetchall()
+        [d for debut, fin in periodes for d in (debut, fin, un_an_avant(debut), un_an_avant(fin))]).fetchall()
     return [Publiee(*row) for row in rows]
 
 

@@ -15,6 +15,7 @@ from datetime import date
 from .. import dictionnaire
 from ..dictionnaire import Indicateur, Reference
 from ..outputs import format_valeur
+from ..periods import un_an_avant
 from ..suppression import ECART, MASQUE, Cellule, Groupe, secretiser
 
 SEUIL_DEFAUT = 5
@@ -155,6 +156,20 @@ def _groupes(lignes: list[Ligne], cellules: dict, structure: Structure) -> list[
     return groupes
 
 
+def groupes_evolutions(cellules: Mapping[Cle, Cellule], structure: Structure) -> list[Groupe]:
+    """An evolution and its count of the year before, when that count is a cell (of this table, or already sent):
+    the evolution gives that count with the current one (its effectif), so they are one equation, count N−1 =
+    effectif of the evolution: a count N−1 masked (even by secondary suppression) masks the evolution, and an
+    evolution masked masks the count N−1."""
+    groupes = []
+    for k, c in cellules.items():
+        if k[2] in structure.evolutions and c.effectif is not None:
+            avant = structure.evolutions[k[2]].cle((un_an_avant(k[0]), un_an_avant(k[1])), k[3])
+            if avant in cellules:
+                groupes.append(Groupe((k,), avant))
+    return groupes
+
+
 def emboitees(a: tuple[date, date], b: tuple[date, date]) -> bool:
     """Two different periods one of which holds the other (a month and its year to date, two years to date, a
     year and one of its months)."""
@@ -204,6 +219,7 @@ def secretiser_indicateurs(lignes: Iterable[Ligne], structure: Structure, seuil:
         if k not in cellules:
             cellules[k] = Cellule(p.effectif)
             figees[k] = p.masque
+    groupes += groupes_evolutions(cellules, structure)
     motifs = secretiser(cellules, groupes, seuil, figees, paires_emboitees(cellules, figees))
     masquees = tuple({**r, "valeur": MASQUE} if cle(r) in motifs else r for r in lignes)
     motifs = {k: m for k, m in motifs.items() if k in effectifs}
