@@ -243,7 +243,7 @@ def test_the_published_page_is_the_render_of_the_run_s_context(run_2024, documen
     sans_date = re.compile(r'<p class="generation">[^<]*</p>')
     # the annex's quality status is the Dagster run's (its check evaluations), which this context has not: compared
     # apart (test_annexe); everything before it, and after it but the generation line, is the same
-    qualite = re.compile(r"<h3>Qualité des données</h3>.*?<h3>", re.S)
+    qualite = re.compile(r"<h3>Qualité des données</h3>.*?(?=<h3>)", re.S)
     rendue = qualite.sub("", sans_date.sub("", render_html(ctx)))
     assert "<h3>Fichiers sources</h3>" in rendue and "<h3>Production</h3>" in rendue
     assert rendue == qualite.sub("", sans_date.sub("", publiee))
