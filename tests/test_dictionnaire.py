@@ -65,3 +65,39 @@ def test_the_csv_line_is_given_when_the_seed_is_read(tmp_path):
 def test_malformed_references_are_refused(colonnes, attendu):
     with pytest.raises(DictionnaireInvalide, match=attendu):
         dictionnaire.indicateurs([ligne("cej_nb_entrees", 1), ligne("cej_x_pct", 2, "pct", **colonnes)])
+
+
+def test_the_seed_says_how_each_indicator_aggregates_in_a_network():
+    ind = dictionnaire.indicateurs(dictionnaire.lire_csv())
+    assert (ind["acc_nb_jeunes"].agregation, ind["acc_nb_jeunes"].denominateur) == ("somme", None)
+    assert ind["pacea_montant_eur"].agregation == "somme"
+    assert (ind["disp_femmes_pct"].agregation, ind["disp_femmes_pct"].denominateur) == (
+        "rapport", Reference("disp_nb_beneficiaires", "*"))
+    assert ind["pacea_moyenne_eur"].denominateur == Reference("pacea_nb_jeunes")
+    assert ind["parr_duree_moyenne_mois"].denominateur == Reference("parr_nb_sorties")
+    assert ind["pmsmp_evolution_pct"].agregation == "evolution"
+    assert ind["terr_nb_jeunes"].agregation == "non_agregeable"
+    # a share, a mean or a ratio is never summed
+    assert all(i.agregation != "somme" for i in ind.values() if i.unite in ("pct", "ratio", "mois"))
+
+
+@pytest.mark.parametrize(("colonnes", "attendu"), [
+    ({"agregation": "moyenne"}, "colonne « agregation » : indicateur « b_pct » : agrégation inconnue"),
+    ({"agregation": "rapport"}, "colonne « denominateur » : indicateur « b_pct » : dénominateur manquant"),
+    ({"agregation": "somme"}, "colonne « agregation » : indicateur « b_pct » : une somme de valeurs en pct"),
+    ({"agregation": "evolution"}, "colonne « agregation » : indicateur « b_pct » : une agrégation `evolution`"),
+    ({"agregation": "non_agregeable", "denominateur": "a_nb"},
+     "colonne « denominateur » : indicateur « b_pct » : dénominateur inutile"),
+    ({"agregation": "rapport", "denominateur": "z_nb"}, "« z_nb » n'est pas un indicateur du dictionnaire"),
+])
+def test_a_wrong_aggregation_is_refused_with_its_column(colonnes, attendu):
+    lignes = [ligne("a_nb", 1, agregation="somme"), ligne("b_pct", 2, "pct", **colonnes)]
+    with pytest.raises(DictionnaireInvalide, match=attendu):
+        dictionnaire.indicateurs(lignes)
+
+
+def test_the_dictionary_version_is_the_seed_s_sha256(tmp_path):
+    seed = tmp_path / "d.csv"
+    seed.write_bytes(b"abc")
+    assert dictionnaire.version_dictionnaire(seed) == (
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

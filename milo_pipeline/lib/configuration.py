@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import functools
+import os
+import re
 from pathlib import Path
 
 import yaml
@@ -16,10 +18,25 @@ def _lire(nom: str) -> dict:
     return yaml.safe_load((DOSSIER / nom).read_text(encoding="utf-8")) or {}
 
 
+CODE_STRUCTURE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
+
+
+@functools.cache
+def _lire_fichier(chemin: str) -> dict:
+    return yaml.safe_load(Path(chemin).read_text(encoding="utf-8")) or {}
+
+
 def mission_locale() -> dict:
-    """config/mission_locale.yaml: the structure that publishes (name, short name, territory names); a copy the
-    caller may change."""
-    return copy.deepcopy(_lire("mission_locale.yaml"))
+    """config/mission_locale.yaml, or the file named by MILO_MISSION_LOCALE (a network hosting several structures):
+    the structure that publishes (code, name, short name, territory names); a copy the caller may change.
+    ValueError (French) if its `code` is not a structure code."""
+    chemin = os.environ.get("MILO_MISSION_LOCALE")
+    donnees = copy.deepcopy(_lire_fichier(chemin) if chemin else _lire("mission_locale.yaml"))
+    code = donnees.get("code")
+    if code is not None and not CODE_STRUCTURE.fullmatch(str(code)):
+        raise ValueError(f"{chemin or 'config/mission_locale.yaml'}, clé « code » : « {code} » invalide (attendu "
+                         "lettres, chiffres, - et _, 32 caractères au plus, par exemple ML-BESANCON)")
+    return donnees
 
 
 THEMATIQUES = ("sante", "ctai")

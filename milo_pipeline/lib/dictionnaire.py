@@ -11,6 +11,12 @@ A reference designates a cell of the same period (column descriptions in dbt_pro
 « dispositif|motif » modality, the programme before « | »); several references are separated by a space;
 `aucune` (population) or `aucun` (total): none.
 
+`agregation` says how a network adds up the figures of its Missions Locales (lib/reseau/): `somme` (counts,
+amounts: the sum), `rapport` (shares, means, ratios: the sum of the numerators over the sum of the denominators,
+`denominateur` naming the indicator that is the denominator), `evolution` (a change over a year: recomputed from the
+summed counts of both years, base `evolution_de`), `non_agregeable` (no network value: the territories, each
+structure's own).
+
 `comparaison` says which indicators the annual report shows beside last year's value (lib/report/comparaison.py):
 `evolution` (a count, an amount, a mean, a ratio, a duration: the relative change in %), `points` (a share: the
 difference in percentage points), empty: none (an indicator that is itself a change over a year gets none).
@@ -19,6 +25,7 @@ difference in percentage points), empty: none (an indicator that is itself a cha
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -31,6 +38,8 @@ FICHIER = "dbt_project/seeds/indicateurs_dictionnaire.csv"
 AUCUN = frozenset({"aucune", "aucun"})
 COLONNES_REFERENCES = ("population", "total", "somme_de", "evolution_de")
 EVOLUTION, POINTS = "evolution", "points"
+SOMME, RAPPORT, NON_AGREGEABLE = "somme", "rapport", "non_agregeable"
+AGREGATIONS = (SOMME, RAPPORT, EVOLUTION, NON_AGREGEABLE)
 COMPARAISONS = (EVOLUTION, POINTS)
 
 Cle = tuple  # (periode_debut, periode_fin, indicateur, modalite)
@@ -73,6 +82,8 @@ class Indicateur:
     evolution_de: Reference | None
     definition: str | None
     comparaison: str | None = None
+    agregation: str = NON_AGREGEABLE
+    denominateur: Reference | None = None
 
 
 _REFERENCE = re.compile(r"([a-z0-9_]+)(?:\[(.+)\])?")
@@ -131,13 +142,21 @@ def indicateurs(lignes: Iterable[Mapping]) -> dict[str, Indicateur]:
         comparaison = None if _vide(r.get("comparaison")) else str(r["comparaison"]).strip()
         if probleme := _probleme_comparaison(comparaison, r["unite"], refs["evolution_de"]):
             raise _erreur("comparaison", ligne, comparaison, f"indicateur « {ind} » : {probleme}")
+        # a row without the column at all (a dictionary row written by hand before the network) aggregates nothing
+        agregation = (NON_AGREGEABLE if "agregation" not in r else None if _vide(r["agregation"])
+                      else str(r["agregation"]).strip())
+        denominateur = references(r.get("denominateur"), "denominateur", ind, connus, ligne)
+        if probleme := _probleme_agregation(agregation, r["unite"], denominateur, refs["evolution_de"]):
+            colonne = "denominateur" if probleme.startswith("dénominateur") else "agregation"
+            raise _erreur(colonne, ligne, r.get(colonne) or "", f"indicateur « {ind} » : {probleme}")
         resultat[ind] = Indicateur(
             id=ind, ordre=int(r["ordre"]), section=None if _vide(r.get("section")) else r["section"],
             libelle=r["libelle"], unite=r["unite"],
             vocabulaire=None if _vide(r.get("vocabulaire")) else r["vocabulaire"],
             somme_100=_booleen(r.get("somme_100")), population=refs["population"], total=refs["total"],
             somme_de=refs["somme_de"] or (), evolution_de=(refs["evolution_de"] or (None,))[0],
-            definition=None if _vide(r.get("definition")) else r["definition"], comparaison=comparaison)
+            definition=None if _vide(r.get("definition")) else r["definition"], comparaison=comparaison,
+            agregation=agregation, denominateur=(denominateur or (None,))[0])
     return resultat
 
 
@@ -153,6 +172,29 @@ def _probleme_comparaison(comparaison: str | None, unite: str, evolution_de) -> 
         return ("`points` (écart en points) est pour une part en %, `evolution` (variation en %) pour les autres "
                 f"unités ; unité de l'indicateur : {unite}")
     return None
+
+
+def _probleme_agregation(agregation: str | None, unite: str, denominateur, evolution_de) -> str | None:
+    """What is wrong with the `agregation` and `denominateur` cells of a row, None when nothing."""
+    if agregation not in AGREGATIONS:
+        return f"agrégation inconnue (attendu {', '.join(AGREGATIONS)})"
+    if agregation == RAPPORT:
+        if not denominateur or len(denominateur) != 1:
+            return "dénominateur manquant : un `rapport` se consolide comme somme des numérateurs sur somme des " \
+                   "dénominateurs (une référence attendue : indicateur ou indicateur[*])"
+    elif denominateur is not None:
+        return f"dénominateur inutile pour une agrégation `{agregation}` (laisser vide)"
+    if agregation == EVOLUTION and evolution_de is None:
+        return "une agrégation `evolution` se recalcule à partir de `evolution_de`, vide ici"
+    if agregation == SOMME and unite not in ("nb", "eur"):
+        return f"une somme de valeurs en {unite} n'a pas de sens (`rapport` avec un dénominateur)"
+    return None
+
+
+def version_dictionnaire(path: Path = SEED) -> str:
+    """The dictionary's version: the SHA-256 of the seed's bytes. A network package carries it; the consolidation
+    refuses a package computed with another dictionary."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def lire_csv(path: Path = SEED) -> list[dict]:
