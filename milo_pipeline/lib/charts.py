@@ -425,3 +425,55 @@ def stacked_bar_chart(rows: Rows, parts: Sequence[str], *, title: str = "", widt
     figures = [f"{label} : {', '.join(_figures(list(zip(parts, values, strict=False)), format_value))}"
                for label, values in rows]
     return _svg(width, height, title, figures, content)
+
+
+# --- regional report (lib/report/reseau.py) ---
+REFERENCE = PALETTE[3]  # the network's bar: sand, INK on it at 8.9:1
+
+
+def reference_bar_chart(items: Items, reference: tuple[str, object], *, title: str = "", line: bool = True,
+                        width: float = 640, label_width: float = 250, value_width: float = 80,
+                        bar_height: float = 12, gap: float = 6, font_size: float = 9,
+                        scale_max: float | None = None, format_value: Formatter = fr_pct) -> str:
+    """One bar per item (a structure), then, below a rule, the reference row (the network), in bold.
+
+    With `line` (a share, a mean, a ratio: on the items' scale) the reference is a bar of another colour and a
+    dashed line across the items' rows at its value; without (a total, far beyond the items' scale) its value is
+    written, not drawn. The scale is `scale_max`, else the largest value (the reference's included with `line`).
+    A masked value draws no bar (nor line): « valeur masquée » and its mark, as `horizontal_bar_chart`.
+    """
+    room = width - label_width - value_width
+    if room <= 0:
+        raise ValueError("Graphique trop étroit pour ses libellés et ses valeurs")
+    nom, valeur = reference
+    scale = _scale([*items, reference] if line else items, scale_max)
+    margin, step = 4.0, bar_height + gap
+    max_chars = max(4, int((label_width - 6) / _char_width(font_size)))
+    rule = margin + len(items) * step + gap / 2
+    height = rule + gap / 2 + bar_height + margin
+    content = []
+    rows = [(label, value, margin + i * step, False) for i, (label, value) in enumerate(items)]
+    for label, value, y, bold in [*rows, (nom, valeur, rule + gap / 2, True)]:
+        baseline = y + bar_height / 2 + font_size * 0.35
+        if est_masque(value):
+            dessin = _masquee(label_width + 4, baseline, font_size * 0.9)
+        elif bold and not line:
+            dessin = ""
+        else:
+            dessin = _rect(class_="reference" if bold else "bar", x=label_width, y=y, height=bar_height,
+                           width=_length(value, scale, room), fill=REFERENCE if bold else ACCENT)
+        content += ['<g class="reference">' if bold else '<g class="row">',
+                    _text(_fit(label, max_chars)[0], label_width - 6, baseline, font_size, css_class="label",
+                          anchor="end", bold=bold),
+                    _rect(class_="track", x=label_width, y=y, width=room, height=bar_height, fill=TRACK),
+                    *([dessin] if dessin else []),
+                    _text(format_value(value), label_width + room + 6, baseline, font_size, css_class="value",
+                          bold=True),
+                    "</g>"]
+    content.append(f"<line {_attrs(x1=0, y1=rule, x2=width, y2=rule, stroke=AXIS, stroke_width=0.6)}/>")
+    if line and _nombre(valeur) is not None:
+        x = label_width + _length(valeur, scale, room)
+        trait = _attrs(class_="reference", x1=x, y1=margin - 2, x2=x, y2=rule, stroke=INK, stroke_width=1,
+                       stroke_dasharray="3 2")
+        content.append(f"<line {trait}/>")
+    return _svg(width, height, title, _figures([*items, reference], format_value), content)

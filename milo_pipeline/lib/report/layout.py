@@ -174,3 +174,16 @@ TABLEAU_DE_BORD = (
         ("rep_nb_contacts", None, None), ("rep_nb_reperes", None, None), ("rep_nb_remobilises", None, None))),
     ("Événements", (("evenements_nb", None, None), ("evenements_visiteurs_nb", None, None))),
 )
+
+# --- Regional report (lib/report/reseau.py): the headline indicators compared structure by structure, in order
+# (id, modalité): one table and one chart each in « Comparaison des structures ».
+RESEAU_COMPARAISON = (
+    ("acc_nb_jeunes", None),
+    ("pa_nb_jeunes", None),
+    ("acc_nb_entretiens_individuels", None),
+    ("emploi_acces_pct", None),
+    ("cej_nb_entrees", None),
+    ("cej_sorties_positives_pct", None),
+    ("pacea_nb_jeunes", None),
+    ("parr_nb_jeunes", None),
+)
