@@ -123,6 +123,10 @@ def test_the_parts_follow_the_network_report_in_order_and_the_cover_names_the_ne
     assert "Association régionale des Missions Locales de Test" in page
     perimetre = html.unescape(re.search(r'class="reseau-perimetre">(.*?)</p>', page).group(1)).replace(NBSP, " ")
     assert perimetre == "Réseau de 3 structures consolidées (sur 5 : 1 refusée, 1 manquante)."
+    assert section(ctx, "accompagnes")["sources"] == "exports i-milo des structures"
+    # structures in the order of their code, whatever the order given
+    melangees = contexte(structures=list(reversed(STRUCTURES)))
+    assert render_html(melangees) == page
     # the network's own figures: the synthesis tile of accompanied youths is the network's sum
     synthese = section(ctx, "synthese")
     tuiles = {c["indicateur"]: c["valeur"] for b in synthese["blocs"] for c in b.get("chiffres", [])}

@@ -54,6 +54,9 @@ SOURCES = "paquets réseau des structures incluses"
 NON_AGREGEABLE_TEXTE = ("Indicateurs non agrégeables au niveau du réseau : chaque structure les rend selon son propre "
                         "ressort (ses intercommunalités, « Hors territoire ») ; voir le rapport d'activité de chaque "
                         "structure.")
+# The network part's sources, said of the structures (section.Rapport.section writes them for one Mission Locale).
+SOURCES_STRUCTURES = (("exports i-milo", "exports i-milo des structures"),
+                      ("saisie de la Mission Locale", "saisies des structures"))
 FICHIERS_RESEAU = ("Les fichiers sources sont ceux de chaque structure (listés dans l'annexe de son propre rapport "
                    "d'activité) ; les paquets consolidés sont listés dans « Structures consolidées ».")
 
@@ -93,7 +96,7 @@ def _structures(structures: Iterable[Any]) -> list[dict[str, Any]]:
         nom = _champ(s, "nom") or code
         resultat.append({"code": code, "nom": nom, "nom_court": _champ(s, "nom_court") or nom, "statut": statut,
                          "motif": _champ(s, "motif"), "genere_le": _champ(s, "genere_le")})
-    return resultat
+    return sorted(resultat, key=lambda s: s["code"])
 
 
 def _identite(reseau: Mapping[str, Any]) -> dict[str, Any]:
@@ -256,6 +259,8 @@ def contexte_rapport_reseau(reseau: Mapping[str, Any], periode: Periode, structu
         ids = [i for i, d in par_id.items() if d.get("section") == section["id"]]
         if section["absent"] and ids and all(par_id[i].get("agregation") == NON_AGREGEABLE for i in ids):
             section["absent"] = NON_AGREGEABLE_TEXTE
+        for structure, reseau_ in SOURCES_STRUCTURES:
+            section["sources"] = section["sources"].replace(structure, reseau_)
     annexe = sections.pop()
     if annexe["id"] != ANNEXE:
         raise RuntimeError("Rapport du réseau : l'annexe n'est plus la dernière section du rapport")
