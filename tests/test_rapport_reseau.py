@@ -26,7 +26,7 @@ from test_accessibilite import FIGURE, NBSP, NNBSP, SVG_TITLE, elements, signets
 from test_diffusion import _seed
 
 from milo_pipeline.lib.periods import Periode
-from milo_pipeline.lib.report import INTERNE, PUBLIQUE
+from milo_pipeline.lib.report import INTERNE, PUBLIQUE, reseau
 from milo_pipeline.lib.report.rendu import render_html
 from milo_pipeline.lib.report.reseau import contexte_rapport_reseau, nom_fichier_reseau, rendre_rapport_reseau
 from milo_pipeline.lib.suppression import MASQUE, PRIMAIRE, SECONDAIRE
@@ -185,6 +185,28 @@ def test_a_share_draws_the_network_as_a_bar_and_a_line_on_the_same_scale():
     assert re.findall(r'<rect class="bar" [^>]*width="([\d.]+)"', partie) == ["124", "159.03", "103.23"]
     assert re.findall(r'<rect class="reference" [^>]*width="([\d.]+)"', partie) == ["131.13"]
     assert re.search(r'<line class="reference" x1="381.13"', partie)
+
+
+def test_beyond_the_chart_limit_one_table_gives_every_headline_indicator(monkeypatch):
+    monkeypatch.setattr(reseau, "MAX_BARRES", 2)  # 3 structures: one table, no chart
+    ctx = contexte(PUBLIQUE)
+    ids = [s["id"] for s in ctx["sections"]]
+    assert ids[ids.index("comparaison-structures") + 1] == "comparaison-tableau"
+    assert not [i for i in ids if i.startswith("comparaison-") and i not in ("comparaison-structures",
+                                                                             "comparaison-tableau")]
+    (bloc,) = section(ctx, "comparaison-tableau")["blocs"]
+    assert bloc["entetes"] == ["Jeunes accompagnés", "Part des jeunes accompagnés ayant accédé à l'emploi",
+                               "Part des sorties positives du CEJ", "Jeunes parrainés"]
+    page = render_html(ctx)
+    partie = page.split('id="comparaison-tableau"', 1)[1].split("</section>", 1)[0]
+    assert "<svg" not in partie and "effectif de 1 à 4" in partie
+    lignes_ = re.findall(r'<th scope="row" class="libelle">(.*?)</th>(.*?)</tr>', partie, re.DOTALL)
+    assert [(nom, [html.unescape(v) for v in re.findall(r'<td class="nombre">(.*?)</td>', cellules)])
+            for nom, cellules in lignes_] == [
+        ("ML Alpha", [f"1{NNBSP}200", f"40,0{NNBSP}%", f"62,5{NNBSP}%", "s"]),
+        ("ML Bravo", ["341", f"51,3{NNBSP}%", f"50,0{NNBSP}%", f"<{NBSP}5"]),
+        ("ML Charlie", ["30", f"33,3{NNBSP}%", "–", "0"]),
+        ("Réseau (ARML Test)", [f"1{NNBSP}571", f"42,3{NNBSP}%", f"58,3{NNBSP}%", "15"])]
 
 
 def test_rows_of_a_structure_not_included_are_refused():

@@ -142,52 +142,100 @@ def _graphique(titre: str, svg: str, note: str, indicateurs: list[str]) -> Bloc:
             "indicateurs": indicateurs}
 
 
-def sections_comparaison(reseau: Mapping[str, Any], incluses: Sequence[Mapping[str, Any]],
-                         valeurs: Mapping[str, Indicateurs], dictionnaire: Mapping[str, Row],
-                         renvois: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """« Comparaison des structures », then one sub-section per headline indicator with a value somewhere."""
-    libelle_reseau = f"Réseau ({reseau['nom_court']})"
-    sous_sections = []
+@dataclass(frozen=True)
+class Comparaison:
+    """One headline indicator: its dictionary row, each included structure's cell (short name, cell), the network's."""
+
+    indicateur: str
+    modalite: str | None
+    dictionnaire: Row
+    cellules: list[tuple[str, dict[str, Any]]]
+    reseau: dict[str, Any]
+    masques: set[Masque]  # the masked values among them (the legend of their section)
+
+    @property
+    def libelle(self) -> str:
+        return self.dictionnaire.get("libelle") or self.indicateur
+
+    @property
+    def unite(self) -> str:
+        return self.dictionnaire.get("unite") or "nb"
+
+    @property
+    def somme(self) -> bool:
+        return (self.dictionnaire.get("agregation") or SOMME) == SOMME
+
+
+def comparaisons(reseau: Mapping[str, Any], incluses: Sequence[Mapping[str, Any]],
+                 valeurs: Mapping[str, Indicateurs], dictionnaire: Mapping[str, Row]) -> list[Comparaison]:
+    """The headline indicators (layout.RESEAU_COMPARAISON) with a value somewhere, each structure's and the
+    network's cells."""
+    resultat = []
     for indicateur, modalite in layout.RESEAU_COMPARAISON:
-        d = dictionnaire.get(indicateur)
-        if d is None:
+        if indicateur not in dictionnaire:
             continue
         cellules = [(s["nom_court"], valeurs[s["code"]].valeur(indicateur, modalite)) for s in incluses]
         du_reseau = valeurs[reseau["code"]].valeur(indicateur, modalite)
-        if not any(c["present"] for _, c in [*cellules, (None, du_reseau)]):
-            continue
-        unite, libelle = d.get("unite") or "nb", d.get("libelle") or indicateur
-        somme = (d.get("agregation") or SOMME) == SOMME
-        calcul = ("la somme des structures" if somme else
-                  "calculée sur les sommes des numérateurs et des dénominateurs des structures (ce n'est pas la "
-                  "moyenne de leurs valeurs)")
-        lignes = [{"libelle": nom, "cellules": [c]} for nom, c in cellules]
-        lignes.append({"libelle": libelle_reseau, "cellules": [du_reseau], "total": True})
-        ids = [indicateur] if indicateur in renvois else []
-        blocs: list[Bloc | None] = [tableau("Par structure", [libelle], lignes, premiere_colonne="Structure",
-                                            indicateurs=ids)]
-        if len(incluses) <= MAX_BARRES:
-            svg = charts.reference_bar_chart(
-                [(nom, c["valeur"]) for nom, c in cellules], (libelle_reseau, du_reseau["valeur"]), title=libelle,
-                line=not somme, scale_max=100 if unite == "pct" else None,
-                format_value=lambda v, unite=unite: fr_valeur(v, unite))
-            note = ("La valeur du réseau est la barre claire et le trait pointillé." if not somme else
-                    "La valeur du réseau, total des structures, est écrite sans barre.")
-            blocs.append(_graphique("Graphique par structure", svg, note, ids))
-        else:
-            blocs.append({"type": "remarque", "titre": None,
-                          "texte": f"Pas de graphique au-delà de {MAX_BARRES} structures : voir le tableau."})
-        masques = set().union(*(v.masques for v in valeurs.values()))
-        for v in valeurs.values():
-            v.masques.clear()
-        sous_sections.append(_section(
-            f"comparaison-{indicateur}" + (f"-{modalite}" if modalite else ""), libelle, [b for b in blocs if b],
-            definition=f"{d.get('definition') or ''} Valeur du réseau : {calcul}.".strip(), niveau=2,
-            masques=masques))
+        masques = _masques(valeurs)
+        if any(c["present"] for _, c in [*cellules, (None, du_reseau)]):
+            resultat.append(Comparaison(indicateur, modalite, dictionnaire[indicateur], cellules, du_reseau, masques))
+    return resultat
+
+
+def _masques(valeurs: Mapping[str, Indicateurs]) -> set[Masque]:
+    """The masked values read since the last call (a section's legend)."""
+    masques = set().union(*(v.masques for v in valeurs.values()))
+    for v in valeurs.values():
+        v.masques.clear()
+    return masques
+
+
+def _section_indicateur(c: Comparaison, libelle_reseau: str, ids: list[str]) -> dict[str, Any]:
+    """One headline indicator: its table (each structure, then the network in bold) and its chart."""
+    calcul = ("la somme des structures" if c.somme else
+              "calculée sur les sommes des numérateurs et des dénominateurs des structures (ce n'est pas la "
+              "moyenne de leurs valeurs)")
+    lignes = [{"libelle": nom, "cellules": [cellule]} for nom, cellule in c.cellules]
+    lignes.append({"libelle": libelle_reseau, "cellules": [c.reseau], "total": True})
+    svg = charts.reference_bar_chart(
+        [(nom, cellule["valeur"]) for nom, cellule in c.cellules], (libelle_reseau, c.reseau["valeur"]),
+        title=c.libelle, line=not c.somme, scale_max=100 if c.unite == "pct" else None,
+        format_value=lambda v, unite=c.unite: fr_valeur(v, unite))
+    note = ("La valeur du réseau est écrite sans barre : c'est le total des structures." if c.somme else
+            "La valeur du réseau est la barre claire et le trait pointillé.")
+    blocs = [tableau("Par structure", [c.libelle], lignes, premiere_colonne="Structure", indicateurs=ids),
+             _graphique("Graphique par structure", svg, note, ids)]
+    return _section(f"comparaison-{c.indicateur}" + (f"-{c.modalite}" if c.modalite else ""), c.libelle,
+                    [b for b in blocs if b], niveau=2, masques=c.masques,
+                    definition=f"{c.dictionnaire.get('definition') or ''} Valeur du réseau : {calcul}.".strip())
+
+
+def sections_comparaison(reseau: Mapping[str, Any], incluses: Sequence[Mapping[str, Any]],
+                         valeurs: Mapping[str, Indicateurs], dictionnaire: Mapping[str, Row],
+                         renvois: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """« Comparaison des structures », then one sub-section per headline indicator with a value somewhere (a table
+    and a chart); beyond MAX_BARRES structures, one table of every headline indicator instead (no chart: its bars
+    would not fit a page; a table per indicator would take a hundred pages)."""
+    libelle_reseau = f"Réseau ({reseau['nom_court']})"
+    liste = comparaisons(reseau, incluses, valeurs, dictionnaire)
+    ids = [c.indicateur for c in liste if c.indicateur in renvois]
+    if len(incluses) <= MAX_BARRES:
+        sous_sections = [_section_indicateur(c, libelle_reseau, [c.indicateur] if c.indicateur in renvois else [])
+                         for c in liste]
+    else:
+        lignes = [{"libelle": nom, "cellules": [c.cellules[k][1] for c in liste]}
+                  for k, (nom, _) in enumerate(liste[0].cellules if liste else [])]
+        lignes.append({"libelle": libelle_reseau, "cellules": [c.reseau for c in liste], "total": True})
+        bloc = tableau(None, [c.libelle for c in liste], lignes, premiere_colonne="Structure", indicateurs=ids,
+                       note=f"Au-delà de {MAX_BARRES} structures, un seul tableau et pas de graphique.")
+        sous_sections = [_section("comparaison-tableau", "Indicateurs principaux par structure", [bloc] if bloc else [],
+                                  niveau=2, masques=set().union(*(c.masques for c in liste)))] if liste else []
     entete = _section(
         "comparaison-structures", "Comparaison des structures", [],
         definition="Les indicateurs principaux de chaque structure incluse, côte à côte avec la valeur du réseau "
-                   "(dernière ligne de chaque tableau, en gras). Les structures sont dans l'ordre de leur code.",
+                   "(dernière ligne de chaque tableau, en gras) : pour un effectif, la somme des structures ; pour "
+                   "une part ou une moyenne, le rapport des sommes de leurs numérateurs et dénominateurs. Les "
+                   "structures sont dans l'ordre de leur code.",
         absent=None if incluses else "Aucune structure incluse dans la consolidation.")
     return [entete, *sous_sections]
 
