@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import re
 import subprocess
+from dataclasses import dataclass
 from datetime import date
 
 import pikepdf
@@ -207,6 +208,24 @@ def test_beyond_the_chart_limit_one_table_gives_every_headline_indicator(monkeyp
         ("ML Bravo", ["341", f"51,3{NNBSP}%", f"50,0{NNBSP}%", f"<{NBSP}5"]),
         ("ML Charlie", ["30", f"33,3{NNBSP}%", "–", "0"]),
         ("Réseau (ARML Test)", [f"1{NNBSP}571", f"42,3{NNBSP}%", f"58,3{NNBSP}%", "15"])]
+
+
+@dataclass(frozen=True)
+class StructureReseau:
+    """The shape of lib/reseau's structure (design of issue 16, § 3): the report reads its fields as attributes."""
+
+    code: str
+    nom: str
+    nom_court: str
+    statut: str
+    motif: str | None
+    fichier: str | None
+
+
+def test_structures_given_as_the_consolidation_s_objects_give_the_same_report():
+    sans_date = [{k: v for k, v in s.items() if k != "genere_le"} for s in STRUCTURES]
+    objets = [StructureReseau(**s, fichier=None) for s in sans_date]
+    assert render_html(contexte(structures=objets)) == render_html(contexte(structures=sans_date))
 
 
 def test_rows_of_a_structure_not_included_are_refused():
