@@ -27,8 +27,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
-
 from milo_pipeline.lib import charts
 from milo_pipeline.lib.extraits.tracabilite import Tracabilite
 from milo_pipeline.lib.formatting import Masque, fr_date, fr_nombre, fr_texte, fr_valeur
@@ -36,7 +34,7 @@ from milo_pipeline.lib.periods import Periode
 
 from . import layout
 from .annexe import ANNEXE
-from .blocs import Bloc, tableau, texte
+from .blocs import Bloc, graphique, tableau, texte
 from .diffusion import INTERNE, PUBLIQUE, SEUIL_PUBLIC, legende_secret
 from .indicateurs import Indicateurs, Row
 from .rapport import build_report_context
@@ -48,7 +46,8 @@ INCLUSE, REFUSEE, MANQUANTE = "incluse", "refusee", "manquante"
 STATUTS = (INCLUSE, REFUSEE, MANQUANTE)
 NON_AGREGEABLE = "non_agregeable"
 SOMME = "somme"
-# Beyond this many structures a chart would no longer fit a page: the table alone (it splits across pages).
+# Beyond this many structures a chart would no longer fit a page, and a table per indicator would take a hundred
+# pages: one table of every headline indicator, no chart.
 MAX_BARRES = 40
 SOURCES = "paquets réseau des structures incluses"
 NON_AGREGEABLE_TEXTE = ("Indicateurs non agrégeables au niveau du réseau : chaque structure les rend selon son propre "
@@ -71,7 +70,8 @@ class QualiteReseau:
 
     def resume(self) -> str:
         n = self.paquets
-        return (f"{fr_nombre(n)} paquet{'s' if n > 1 else ''} consolidé{'s' if n > 1 else ''}, chacun publié par une "
+        publies = "chacun publié" if n > 1 else "publié"
+        return (f"{fr_nombre(n)} paquet{'s' if n > 1 else ''} consolidé{'s' if n > 1 else ''}, {publies} par une "
                 "exécution dont les contrôles bloquants ont tous réussi ; sommes de contrôle, contrat, période et "
                 "version du dictionnaire des indicateurs vérifiés à la consolidation.")
 
@@ -137,11 +137,6 @@ def _section(id_: str, titre: str, blocs: list[Bloc], *, definition: str = "", n
             "sources": sources, "niveau": niveau, "gabarit": SECTION_TEMPLATE, "legende": legende_secret(masques)}
 
 
-def _graphique(titre: str, svg: str, note: str, indicateurs: list[str]) -> Bloc:
-    return {"type": "graphique", "titre": titre, "graphique": Markup(svg), "note": note, "demi": False,
-            "indicateurs": indicateurs}
-
-
 @dataclass(frozen=True)
 class Comparaison:
     """One headline indicator: its dictionary row, each included structure's cell (short name, cell), the network's."""
@@ -204,7 +199,7 @@ def _section_indicateur(c: Comparaison, libelle_reseau: str, ids: list[str]) -> 
     note = ("La valeur du réseau est écrite sans barre : c'est le total des structures." if c.somme else
             "La valeur du réseau est la barre claire et le trait pointillé.")
     blocs = [tableau("Par structure", [c.libelle], lignes, premiere_colonne="Structure", indicateurs=ids),
-             _graphique("Graphique par structure", svg, note, ids)]
+             graphique("Graphique par structure", svg, note, indicateurs=ids)]
     return _section(f"comparaison-{c.indicateur}" + (f"-{c.modalite}" if c.modalite else ""), c.libelle,
                     [b for b in blocs if b], niveau=2, masques=c.masques,
                     definition=f"{c.dictionnaire.get('definition') or ''} Valeur du réseau : {calcul}.".strip())
