@@ -188,7 +188,8 @@ def test_a_share_draws_the_network_as_a_bar_and_a_line_on_the_same_scale():
     assert re.search(r'<line class="reference" x1="381.13"', partie)
     # each says how the network's value is computed
     ctx = contexte()
-    assert section(ctx, "comparaison-acc_nb_jeunes")["definition"].endswith("Valeur du réseau : la somme des structures.")
+    somme = section(ctx, "comparaison-acc_nb_jeunes")["definition"]
+    assert somme.endswith("Valeur du réseau : la somme des structures.")
     assert "sommes des numérateurs et des dénominateurs" in section(ctx, "comparaison-emploi_acces_pct")["definition"]
     assert "barre claire et le trait pointillé" in partie
 
