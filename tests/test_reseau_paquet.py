@@ -223,24 +223,22 @@ def test_the_manifest_describes_the_package(run_2024, paquet_2024):
 
 
 def test_a_structure_without_a_valid_code_is_named_in_french(tmp_path, monkeypatch):
-    fichier = tmp_path / "ml.yaml"
-    fichier.write_text("nom: Mission Locale de Dole\nnom_court: ML Dole\n", encoding="utf-8")
-    monkeypatch.setenv("MILO_MISSION_LOCALE", str(fichier))
-    with pytest.raises(paquet.PaquetImpossible) as exc:
-        paquet.structure()
-    assert str(exc.value).startswith(f"{fichier}, clé « code » manquante")
-    fichier = tmp_path / "ml2.yaml"
-    fichier.write_text("code: ML DOLE!\nnom: Mission Locale de Dole\n", encoding="utf-8")
-    monkeypatch.setenv("MILO_MISSION_LOCALE", str(fichier))
-    with pytest.raises(paquet.PaquetImpossible) as exc:
-        paquet.structure()
-    assert str(exc.value).startswith(f"{fichier}, clé « code » : « ML DOLE! » invalide")
-    fichier = tmp_path / "ml3.yaml"
-    fichier.write_text("code: ML-DOLE\nnom: Mission Locale de Dole\nregion: Bourgogne-Franche-Comté\n",
-                       encoding="utf-8")
-    monkeypatch.setenv("MILO_MISSION_LOCALE", str(fichier))
-    assert paquet.structure() == {"code": "ML-DOLE", "nom": "Mission Locale de Dole", "nom_court": None,
-                                  "departement": None, "region": "Bourgogne-Franche-Comté"}
+    def structure(nom: str, texte: str) -> tuple[Path, dict | str]:
+        fichier = tmp_path / nom
+        fichier.write_text(texte, encoding="utf-8")
+        monkeypatch.setenv("MILO_MISSION_LOCALE", str(fichier))
+        try:
+            return fichier, paquet.structure()
+        except paquet.PaquetImpossible as exc:
+            return fichier, str(exc)
+
+    fichier, message = structure("sans_code.yaml", "nom: Mission Locale de Dole\nnom_court: ML Dole\n")
+    assert message.startswith(f"{fichier}, clé « code » manquante")
+    fichier, message = structure("code_invalide.yaml", "code: ML DOLE!\nnom: Mission Locale de Dole\n")
+    assert message.startswith(f"{fichier}, clé « code » : « ML DOLE! » invalide")
+    _, lue = structure("dole.yaml", "code: ML-DOLE\nnom: Mission Locale de Dole\nregion: Bourgogne-Franche-Comté\n")
+    assert lue == {"code": "ML-DOLE", "nom": "Mission Locale de Dole", "nom_court": None, "departement": None,
+                   "region": "Bourgogne-Franche-Comté"}
 
 
 def test_the_quality_status_of_a_package():
