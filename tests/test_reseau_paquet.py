@@ -75,6 +75,11 @@ def test_the_package_is_published_beside_the_extracts(run_2024, paquet_2024):
     assert (run_2024.out / "extraits").is_dir()
     assert f"Paquet réseau : {paquet_2024}\n" in run_2024.result.stdout
     assert not list((run_2024.root / "home" / "runs").glob("*/publication/reseau"))  # moved, not copied
+    # aggregates only: no youth's id, name, e-mail or phone number
+    octets = b"".join(p.read_bytes() for p in paquet_2024.iterdir())
+    for jeune in exports("jeunes", ";", "cp1252"):
+        for champ in ("id_jeune", "nom", "email", "telephone"):
+            assert jeune[champ].encode() not in octets, champ
 
 
 @pytest.mark.slow
