@@ -74,7 +74,8 @@ def test_the_package_is_published_beside_the_extracts(run_2024, paquet_2024):
     assert sorted(p.name for p in (run_2024.out / "reseau").iterdir()) == [f"{CODE}_2024"]
     assert (run_2024.out / "extraits").is_dir()
     assert f"Paquet réseau : {paquet_2024}\n" in run_2024.result.stdout
-    assert not list((run_2024.root / "home" / "runs").glob("*/publication/reseau"))  # moved, not copied
+    staging = next((run_2024.root / "home" / "runs").glob("*/publication/reseau"))  # published from the staging
+    assert (staging / f"{CODE}_2024" / "agregats.csv").read_bytes() == (paquet_2024 / "agregats.csv").read_bytes()
     # aggregates only: no youth's id, name, e-mail or phone number
     octets = b"".join(p.read_bytes() for p in paquet_2024.iterdir())
     for jeune in exports("jeunes", ";", "cp1252"):
@@ -179,7 +180,7 @@ def verifier_rapports(lignes: list[dict]) -> int:
     for r in lignes:
         if r["agregation"] in ("rapport", "evolution"):
             if r["denominateur"] == "0":  # no value; a share adds nothing, an evolution adds n (n₋₁ = 0)
-                assert r["valeur"] == "" and (r["agregation"] == "evolution" or r["numerateur"] == "0"), r
+                assert r["valeur"] == "" and (r["agregation"] == "evolution" or Decimal(r["numerateur"]) == 0), r
             else:
                 assert valeur_recalculee(r["numerateur"], r["denominateur"], r["unite"], r["agregation"]) == \
                        r["valeur"], r

@@ -26,7 +26,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from ..configuration import CODE_STRUCTURE, fichier_mission_locale, mission_locale
+from ..configuration import fichier_mission_locale, mission_locale
 from ..dbt_project import dossier_projet
 from ..dictionnaire import SEED, version_dictionnaire
 from ..extraits.manifest import sha256
@@ -91,8 +91,7 @@ def structure() -> dict:
         donnees = mission_locale()
     except ValueError as exc:
         raise PaquetImpossible(str(exc)) from None
-    code = donnees.get("code")
-    if code is None or not CODE_STRUCTURE.fullmatch(str(code)):
+    if donnees.get("code") is None:  # an invalid one was refused by mission_locale()
         raise PaquetImpossible(f"{fichier_mission_locale()}, clé « code » manquante : le code de la structure dans "
                                "son réseau est nécessaire au paquet réseau (lettres, chiffres, - et _, par exemple "
                                "code: ML-BESANCON)")
