@@ -228,6 +228,10 @@ def _summarise(result, periode: Periode, out: Path, log: Path, milo_home: Path) 
             print(f"Rapport{' public' if version == 'publique' else ''} : {pdf}")
             print(f"Rapport{' public' if version == 'publique' else ''} (page web) : {pdf.with_suffix('.html')}")
         print(f"Extraits financeurs : {out / 'extraits'}")
+        for event in result.get_asset_materialization_events():  # its folder: reseau/<code>_<période>
+            if event.event_specific_data.materialization.asset_key.path == ["paquet_reseau"]:
+                print(f"Paquet réseau : {event.event_specific_data.materialization.metadata['chemin'].value}")
+                break
         return EXIT_OK
     print("Échec du run : rien n'a été publié pour cette période.", file=sys.stderr)
     for event in result.all_events:

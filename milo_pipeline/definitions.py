@@ -22,6 +22,7 @@ from .defs.dbt import milo_dbt
 from .defs.extraits import EXTRAITS
 from .defs.ingestion import exports_imilo
 from .defs.jobs import JOBS
+from .defs.paquet import paquet_reseau
 from .defs.quality import CHECKS as QUALITE
 from .defs.report import indicateurs_fichier, publication, rapport_activite
 from .defs.resources import MiloSettings, dbt_resource
@@ -31,7 +32,7 @@ from .defs.secret import secret_statistique
 from .defs.sensors import SENSORS
 
 ASSETS = [exports_imilo, saisies_manuelles, milo_dbt, secret_statistique, indicateurs_fichier, rapport_activite,
-          *EXTRAITS, publication]
+          *EXTRAITS, paquet_reseau, publication]
 CHECKS = QUALITE
 
 defs = dg.Definitions(

@@ -46,12 +46,12 @@ GROUPS = {
         "programmes", *(f"stg_imilo__{t}" for t in TABLES), *(f"stg_saisies__{s}" for s in SAISIES),
         "territoire_communes", "territoire_epci", "vocabulaires",
     ],
-    "marts": ["indicateurs", "indicateurs_couverture", "mart_accompagnes", "mart_cej", "mart_dispositifs",
-              "mart_emploi", "mart_parrainage", "mart_premier_accueil", "mart_reperage", "mart_saisies",
-              "mart_territoires"],
+    "marts": ["agregats_reseau", "indicateurs", "indicateurs_couverture", "mart_accompagnes", "mart_cej",
+              "mart_dispositifs", "mart_emploi", "mart_parrainage", "mart_premier_accueil", "mart_reperage",
+              "mart_saisies", "mart_territoires"],
     "rapport": ["indicateurs_fichier", "publication", "rapport_activite"],
-    "extraits": ["secret_statistique"] + [f"extraits/{f}" for f in ("caf_doubs", "departement_doubs", "etat_dreets",
-                                                                    "region_bfc", "ville_besancon")],
+    "extraits": ["paquet_reseau", "secret_statistique"] + [
+        f"extraits/{f}" for f in ("caf_doubs", "departement_doubs", "etat_dreets", "region_bfc", "ville_besancon")],
 }
 CHECKS_INDICATEURS = [
     "gx_cles", "gx_dates", "gx_indicateurs", "gx_parts_atteignables", "gx_references", "gx_repartitions",

@@ -19,6 +19,7 @@ from ..lib.report.rendu import render_report
 from ..lib.report.run import lire_sources
 from ..lib.warehouse import lire_dictionnaire, lire_indicateurs
 from .extraits import EXTRAITS, qualite_du_run
+from .paquet import paquet_reseau
 from .partitions import monthly, periode_du_run
 from .resources import MiloSettings
 from .secret import DIFFUSION, SEUIL, secret_statistique
@@ -75,7 +76,7 @@ def rapport_activite(context: dg.AssetExecutionContext, milo: MiloSettings) -> d
 
 
 @dg.asset(
-    deps=[indicateurs_fichier, rapport_activite, *EXTRAITS], kinds={"folder"}, **OUTPUT_ASSET,
+    deps=[indicateurs_fichier, rapport_activite, *EXTRAITS, paquet_reseau], kinds={"folder"}, **OUTPUT_ASSET,
     description="Publie ensemble les sorties du run dans le dossier de sortie, seulement si tout ce qui précède "
                 "a réussi (contrôles bloquants compris), tout ou rien : chaque destination est vérifiée, chaque "
                 "fichier écrit à côté sous un nom provisoire, puis renommé ; si un renommage échoue, les fichiers "

@@ -26,6 +26,11 @@ def _lire_fichier(chemin: str) -> dict:
     return yaml.safe_load(Path(chemin).read_text(encoding="utf-8")) or {}
 
 
+def fichier_mission_locale() -> str:
+    """The file `mission_locale()` reads, as the messages name it: MILO_MISSION_LOCALE, else the packaged one."""
+    return os.environ.get("MILO_MISSION_LOCALE") or "config/mission_locale.yaml"
+
+
 def mission_locale() -> dict:
     """config/mission_locale.yaml, or the file named by MILO_MISSION_LOCALE (a network hosting several structures):
     the structure that publishes (code, name, short name, territory names); a copy the caller may change.
@@ -34,7 +39,7 @@ def mission_locale() -> dict:
     donnees = copy.deepcopy(_lire_fichier(chemin) if chemin else _lire("mission_locale.yaml"))
     code = donnees.get("code")
     if code is not None and not CODE_STRUCTURE.fullmatch(str(code)):
-        raise ValueError(f"{chemin or 'config/mission_locale.yaml'}, clé « code » : « {code} » invalide (attendu "
+        raise ValueError(f"{fichier_mission_locale()}, clé « code » : « {code} » invalide (attendu "
                          "lettres, chiffres, - et _, 32 caractères au plus, par exemple ML-BESANCON)")
     return donnees
 

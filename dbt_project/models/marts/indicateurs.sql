@@ -1,6 +1,7 @@
 {#- The indicator table of a run: every computed indicator, one row per period, indicator and
     modality, with its unit from the dictionary and its value rounded per the output contract
-    (nb → integer; pct, ratio, mois → 1 decimal; eur → 2 decimals; half away from zero). -#}
+    (nb → integer; pct, ratio, mois → 1 decimal; eur → 2 decimals; half away from zero), and the exact value
+    (`valeur_exacte`, unrounded: what a network package aggregates, agregats_reseau). -#}
 {#- The indicator marts, one per family (a new family: its mart here). -#}
 {%- set marts = [
     'mart_premier_accueil', 'mart_accompagnes', 'mart_dispositifs', 'mart_cej', 'mart_parrainage', 'mart_emploi',
@@ -10,7 +11,7 @@ with
 {{ imports(dictionnaire='indicateurs_dictionnaire', vocabulaires='int_vocabulaires', programmes='programmes') }}
 indicateurs_calcules as (
     {%- for mart in marts %}
-    select * from {{ ref(mart) }}
+    select periode_debut, periode_fin, indicateur, modalite, valeur from {{ ref(mart) }}
     {%- if not loop.last %}
     union all
     {%- endif %}
@@ -31,6 +32,7 @@ arrondis as (
             when 'eur' then cast(round(cast(indicateurs_calcules.valeur as decimal(38, 10)), 2) as double)
             else cast(round(cast(indicateurs_calcules.valeur as decimal(38, 10)), 1) as double)
         end as valeur,
+        indicateurs_calcules.valeur as valeur_exacte,
         dictionnaire.unite,
         dictionnaire.ordre,
         row_number() over (
@@ -67,7 +69,8 @@ final as (
         valeur,
         unite,
         ordre,
-        cast(modalite_ordre as integer) as modalite_ordre
+        cast(modalite_ordre as integer) as modalite_ordre,
+        valeur_exacte
     from arrondis
 )
 
