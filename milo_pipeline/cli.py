@@ -335,13 +335,6 @@ def cmd_docs(args) -> int:
     return EXIT_OK
 
 
-def _ecrivains_reseau(consolidation, milo_home: Path) -> list:
-    """What the consolidation writes beside indicateurs_reseau.csv and consolidation.json, each an
-    `ecrivain(consolidation, dossier)` writing into the staging folder (lib/reseau/consolidation.py): the regional
-    report and the regional funder extracts plug in here."""
-    return []
-
-
 def cmd_consolidate(args) -> int:
     """The network's consolidation of the packages of --packages for --period (lib/reseau/): refusals on stderr,
     outputs published all or nothing into --out; exit 1 (nothing published) when no package could be included."""
@@ -377,7 +370,7 @@ def cmd_consolidate(args) -> int:
             return EXIT_ECHEC
         try:
             reseau_consolidation.publier_consolidation(consolidation, out, home,
-                                                       ecrivains=_ecrivains_reseau(consolidation, home))
+                                                       ecrivains=reseau_consolidation.ecrivains(consolidation, home))
         except PublicationImpossible as exc:
             print(f"Erreur : {exc}", file=sys.stderr)
             return EXIT_ECHEC

@@ -118,14 +118,25 @@ def candidats(dossier: Path) -> list[Path]:
     return sorted(trouves)
 
 
+def dictionnaire_et_version(seed: Path | None = None) -> tuple[dict[str, Indicateur], str]:
+    """The dictionary a package is checked against (the seed's rows) and its version (the seed's SHA-256)."""
+    kwargs = {} if seed is None else {"path": seed}
+    return indicateurs(lire_csv(**kwargs)), version_dictionnaire(**kwargs)
+
+
+def ecrivains(consolidation: Consolidation, milo_home: Path) -> list[Ecrivain]:
+    """What the consolidation writes beside indicateurs_reseau.csv and consolidation.json, for the command and the
+    Dagster asset alike: the regional report (lib/report/reseau.py) and the regional funder extracts plug in here,
+    each an `ecrivain(consolidation, dossier)` writing into the staging folder."""
+    return []
+
+
 def consolider(dossier_paquets: Path, periode: Periode, reseau: dict, seed: Path | None = None,
                genere_le: datetime | None = None) -> Consolidation:
     """Verify every package under `dossier_paquets` whole, then compute the network's figures from the accepted ones.
     `seed`: the dictionary (default the project's seed; its SHA-256 is the version a package must carry)."""
     dossier_paquets = Path(dossier_paquets).absolute()
-    kwargs = {} if seed is None else {"path": seed}
-    dictionnaire = indicateurs(lire_csv(**kwargs))
-    version = version_dictionnaire(**kwargs)
+    dictionnaire, version = dictionnaire_et_version(seed)
     acceptes: list[Paquet] = []
     refus: list[PaquetRefuse] = []
     for candidat in candidats(dossier_paquets):
@@ -340,6 +351,7 @@ def publier_consolidation(consolidation: Consolidation, out: Path, milo_home: Pa
             ecrivain(consolidation, staging)
         fichiers = {p.relative_to(staging).as_posix(): _sha256(p) for p in sorted(staging.rglob("*")) if p.is_file()}
         (staging / FICHIER_CONSOLIDATION).write_bytes(manifeste_consolidation(consolidation, fichiers))
+        Path(out).parent.mkdir(parents=True, exist_ok=True)  # publish() creates `out`, not its parents
         return publication(staging, Path(out))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
