@@ -288,6 +288,8 @@ def test_paquets_refuses_nommes_les_autres_consolides(tmp_path, paquets):
      "colonne « denominateur » : numérateur et dénominateur tous deux renseignés ou tous deux vides"),
     ((b"pa_nb_jeunes,,10,nb,somme,10,", b"pa_nb_jeunes,,10,nb,somme,1e1,"),
      "ligne 2, colonne « numerateur » : nombre attendu"),
+    ((b",30.0,pct,rapport,3,10", b",30.0,pct,rapport,3.0000001,10"),
+     "colonne « numerateur » : 6 décimales au plus, moins de 10^31 (valeur lue : « 3.0000001 »)"),
     ((b"pa_nb_jeunes,,10,nb,somme,10,", b"inconnu_nb,,10,nb,somme,10,"),
      "colonne « indicateur » : indicateur inconnu du dictionnaire (valeur lue : « inconnu_nb »)"),
 ])

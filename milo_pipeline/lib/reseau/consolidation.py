@@ -23,6 +23,7 @@ code, in its package's order."""
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -31,12 +32,12 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from ..dictionnaire import NON_AGREGEABLE, Indicateur, indicateurs, lire_csv, version_dictionnaire
+from ..dictionnaire import Indicateur, indicateurs, lire_csv, version_dictionnaire
 from ..outputs import COLONNES as COLONNES_INDICATEURS
 from ..outputs import format_valeur, publish
 from ..periods import Periode
@@ -111,9 +112,9 @@ def candidats(dossier: Path) -> list[Path]:
         for d in dossiers:
             if (ici / d).is_symlink():
                 trouves.add(ici / d)
+    couverts = {t.relative_to(dossier).parts[0] for t in trouves}
     for enfant in dossier.iterdir():
-        if not enfant.name.startswith(".") and (enfant.is_symlink() or enfant.is_dir()) \
-                and not any(t == enfant or t.is_relative_to(enfant) for t in trouves):
+        if not enfant.name.startswith(".") and enfant.name not in couverts and (enfant.is_symlink() or enfant.is_dir()):
             trouves.add(enfant)
     return sorted(trouves)
 
@@ -160,7 +161,7 @@ def consolider(dossier_paquets: Path, periode: Periode, reseau: dict, seed: Path
         reseau=reseau, periode=periode,
         structures=tuple(sorted(structures, key=lambda s: (s.code, s.statut, s.fichier or ""))),
         lignes=tuple(_lignes_reseau(acceptes, reseau["code"], dictionnaire)) + tuple(
-            _flottants({"structure": p.code, **ligne}) for p in acceptes for ligne in p.lignes),
+            ligne for p in acceptes for ligne in p.lignes),
         genere_le=moment, version_dictionnaire=version, dossier_paquets=str(dossier_paquets),
         dictionnaire=dictionnaire)
 
@@ -193,11 +194,6 @@ def _attendus(acceptes: list[Paquet], refus: list[PaquetRefuse], reseau: dict):
     return acceptes, refus
 
 
-def _flottants(ligne: dict) -> dict:
-    return {k: (float(v) if k in ("valeur", "numerateur", "denominateur") and v is not None else v)
-            for k, v in ligne.items()}
-
-
 _SQL_RESEAU = """
 with sommes as (
     select periode_debut, periode_fin, indicateur, modalite, any_value(unite) as unite,
@@ -205,7 +201,7 @@ with sommes as (
            case when bool_or(numerateur is null) then null else sum(numerateur) end as numerateur,
            case when any_value(agregation) = 'somme' or bool_or(denominateur is null) then null
                 else sum(denominateur) end as denominateur
-    from lignes
+    from paquets
     where agregation <> 'non_agregeable'
     group by periode_debut, periode_fin, indicateur, modalite
 ),
@@ -231,45 +227,37 @@ from valeurs
 """
 
 
+COLONNES_PAQUET = {"periode_debut": "DATE", "periode_fin": "DATE", "indicateur": "VARCHAR", "modalite": "VARCHAR",
+                   "valeur": "VARCHAR", "unite": "VARCHAR", "agregation": "VARCHAR", "numerateur": "DECIMAL(38, 6)",
+                   "denominateur": "DECIMAL(38, 6)"}
+
+
 def _lignes_reseau(paquets: list[Paquet], code_reseau: str, dictionnaire: dict[str, Indicateur]) -> list[dict]:
-    """The network's rows, from every package's rows loaded in one DuckDB table."""
+    """The network's rows: every package's agregats.csv, as verified (the bytes read and checked, copied into a
+    private temporary folder: never the packages folder again), in one DuckDB table, one GROUP BY."""
     if not paquets:
         return []
-    colonnes = ("periode_debut", "periode_fin", "indicateur", "modalite", "unite", "agregation", "numerateur",
-                "denominateur")
-    tampon = io.StringIO()
-    ecrivain = csv.writer(tampon, lineterminator="\n")
-    for p in paquets:
-        for ligne in p.lignes:
-            if ligne["agregation"] != NON_AGREGEABLE:
-                ecrivain.writerow([_texte(ligne[c]) for c in colonnes])
     with duckdb.connect() as con, tempfile.TemporaryDirectory(prefix="milo-consolidation-") as tmp:
-        chemin = Path(tmp) / "lignes.csv"
-        chemin.write_text(tampon.getvalue(), encoding="utf-8")
-        types = {"periode_debut": "DATE", "periode_fin": "DATE", "indicateur": "VARCHAR", "modalite": "VARCHAR",
-                 "unite": "VARCHAR", "agregation": "VARCHAR", "numerateur": "DECIMAL(38, 6)",
-                 "denominateur": "DECIMAL(38, 6)"}
-        con.execute("create table lignes as select * from read_csv(?, header = false, columns = ?, "
-                    "nullstr = '\\N', quote = '\"', escape = '\"', delim = ',')", [str(chemin), types])
+        fichiers = []
+        for n, p in enumerate(paquets):
+            fichiers.append(str(Path(tmp) / f"{n}.csv"))
+            Path(fichiers[-1]).write_bytes(p.agregats)
+        con.execute("create table paquets as select * from read_csv(?, header = true, auto_detect = false, "
+                    "columns = ?, delim = ',', quote = '\"', escape = '\"', nullstr = '')",
+                    [fichiers, COLONNES_PAQUET])
         resultat = con.execute(_SQL_RESEAU)
         noms = [d[0] for d in resultat.description]
         lignes = [dict(zip(noms, r, strict=True)) for r in resultat.fetchall()]
     rangs = _rangs_modalites(paquets)
     lignes.sort(key=lambda r: (r["periode_debut"], r["periode_fin"], dictionnaire[r["indicateur"]].ordre,
                                r["indicateur"], rangs[(r["periode_debut"], r["periode_fin"], r["indicateur"])]
-                               .index(r["modalite"])))
+                               [r["modalite"]]))
     return [{"structure": code_reseau, **r} for r in lignes]
 
 
-def _texte(valeur) -> str:
-    if valeur is None:
-        return "\\N"
-    return valeur.isoformat() if isinstance(valeur, date) else str(valeur)
-
-
-def _rangs_modalites(paquets: list[Paquet]) -> dict[tuple, list]:
-    """For each (period, indicator), its modalities in the packages' orders merged (packages by code): a modality
-    not yet placed goes right after the one that precedes it in the package that has it (first if none)."""
+def _rangs_modalites(paquets: list[Paquet]) -> dict[tuple, dict]:
+    """For each (period, indicator), the rank of each modality in the packages' orders merged (packages by code): a
+    modality not yet placed goes right after the one that precedes it in the package that has it (first if none)."""
     ordres: dict[tuple, list] = {}
     for p in sorted(paquets, key=lambda p: p.code):
         par_cle: dict[tuple, list] = {}
@@ -278,12 +266,19 @@ def _rangs_modalites(paquets: list[Paquet]) -> dict[tuple, list]:
                 ligne["modalite"])
         for cle, modalites in par_cle.items():
             fusion = ordres.setdefault(cle, [])
+            if fusion == modalites:  # the usual case: the same vocabulary in the same order
+                continue
+            places = set(fusion)
             precedente = None
             for m in modalites:
-                if m not in fusion:
+                if m not in places:
                     fusion.insert(0 if precedente is None else fusion.index(precedente) + 1, m)
+                    places.add(m)
                 precedente = m
-    return ordres
+    return {cle: {m: rang for rang, m in enumerate(fusion)} for cle, fusion in ordres.items()}
+
+
+_format = functools.lru_cache(maxsize=1 << 16)(format_valeur)  # values repeat across structures
 
 
 def indicateurs_reseau_csv(lignes: Iterable[dict]) -> bytes:
@@ -294,7 +289,7 @@ def indicateurs_reseau_csv(lignes: Iterable[dict]) -> bytes:
     ecrivain.writerow(COLONNES)
     for r in lignes:
         ecrivain.writerow([r["structure"], r["periode_debut"].isoformat(), r["periode_fin"].isoformat(),
-                           r["indicateur"], r["modalite"] or "", format_valeur(r["valeur"], r["unite"]), r["unite"]])
+                           r["indicateur"], r["modalite"] or "", _format(r["valeur"], r["unite"]), r["unite"]])
     return tampon.getvalue().encode("utf-8")
 
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import csv
 import errno
+import functools
 import hashlib
 import io
 import json
 import os
 import re
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -43,14 +44,16 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 @dataclass(frozen=True)
 class Paquet:
-    """A package that passed every check. `lignes`: the rows of agregats.csv typed (dates, Decimal or None), in the
-    file's order; `fichiers`: name → SHA-256 of the files the manifest lists."""
+    """A package that passed every check. `lignes`: the rows of agregats.csv typed (the keys of
+    `Consolidation.lignes`: structure, dates, values float or None), in the file's order; `fichiers`: name → SHA-256
+    of the files the manifest lists; `agregats`: the bytes of agregats.csv as verified."""
 
     dossier: str
     manifest: dict
     manifest_sha256: str
     fichiers: dict
     lignes: tuple
+    agregats: bytes = field(default=b"", repr=False)
 
     @property
     def code(self) -> str:
@@ -160,7 +163,8 @@ def verifier_paquet(dossier: Path, racine: Path, periode: Periode, dictionnaire:
         os.close(fd)
     # 3. the contract of agregats.csv
     try:
-        lignes = lire_agregats(contenus[AGREGATS], dictionnaire, manifest["fichiers"][AGREGATS]["lignes"])
+        lignes = lire_agregats(contenus[AGREGATS], dictionnaire, manifest["fichiers"][AGREGATS]["lignes"],
+                               structure["code"])
     except ValueError as exc:
         raise refus(AGREGATS, f"contrat non respecté : {exc}", structure) from None
     # 4. the period
@@ -182,7 +186,8 @@ def verifier_paquet(dossier: Path, racine: Path, periode: Periode, dictionnaire:
     if qualite.get("statut") not in STATUTS_ACCEPTES or qualite.get("echecs_bloquants", 0) not in (0, None):
         raise refus(MANIFEST, f"statut de qualité « {qualite.get('statut')} » ({qualite.get('echecs_bloquants')} "
                               f"échec(s) bloquant(s)) : attendu {' ou '.join(STATUTS_ACCEPTES)}", structure)
-    return Paquet(relatif, manifest, hashlib.sha256(octets_manifest).hexdigest(), empreintes, tuple(lignes))
+    return Paquet(relatif, manifest, hashlib.sha256(octets_manifest).hexdigest(), empreintes, tuple(lignes),
+                  contenus[AGREGATS])
 
 
 def _structure(manifest) -> dict | None:
@@ -238,10 +243,11 @@ def _date(texte: str) -> date | None:
         return None
 
 
-def lire_agregats(contenu: bytes, dictionnaire: dict[str, Indicateur], lignes_attendues: int | None = None) -> list:
+def lire_agregats(contenu: bytes, dictionnaire: dict[str, Indicateur], lignes_attendues: int | None = None,
+                  structure: str | None = None) -> list:
     """The rows of an agregats.csv, typed and checked against the contract and the dictionary: each a dict with
-    periode_debut, periode_fin (date), indicateur, modalite (None when empty), valeur, numerateur, denominateur
-    (Decimal or None), unite, agregation. ValueError (French: line, column, value) at the first fault."""
+    structure, periode_debut, periode_fin (date), indicateur, modalite (None when empty), valeur, unite, agregation,
+    numerateur, denominateur (float or None). ValueError (French: line, column, value) at the first fault."""
     def probleme(message: str, colonne: str | None = None, ligne: int | None = None, valeur=None) -> ValueError:
         return ValueError(str(Probleme(AGREGATS, message, colonne, ligne, valeur)))
 
@@ -260,7 +266,7 @@ def lire_agregats(contenu: bytes, dictionnaire: dict[str, Indicateur], lignes_at
             if len(brute) != len(COLONNES):
                 raise probleme(f"{len(brute)} champ(s), {len(COLONNES)} attendus", ligne=n, valeur=",".join(brute))
             r = dict(zip(COLONNES, brute, strict=True))
-            lignes.append(_ligne(r, n, dictionnaire, probleme))
+            lignes.append({"structure": structure, **_ligne(r, n, dictionnaire, probleme)})
             cle = (r["periode_debut"], r["periode_fin"], r["indicateur"], r["modalite"])
             if cle in vues:
                 raise probleme(f"période, indicateur et modalité déjà présents ligne {vues[cle]}", "modalite", n,
@@ -277,7 +283,7 @@ def _ligne(r: dict, n: int, dictionnaire: dict[str, Indicateur], probleme) -> di
     """One typed row; the contract's checks for it."""
     dates = {}
     for colonne in ("periode_debut", "periode_fin"):
-        if not _DATE.fullmatch(r[colonne]) or (d := _date(r[colonne])) is None:
+        if (d := _jour(r[colonne])) is None:
             raise probleme("date attendue (AAAA-MM-JJ)", colonne, n, r[colonne])
         dates[colonne] = d
     if dates["periode_fin"] < dates["periode_debut"]:
@@ -293,15 +299,15 @@ def _ligne(r: dict, n: int, dictionnaire: dict[str, Indicateur], probleme) -> di
                        "agregation", n, r["agregation"])
     nombres = {}
     for colonne in ("valeur", "numerateur", "denominateur"):
-        texte = r[colonne]
-        if texte == "":
-            nombres[colonne] = None
-        elif not _NOMBRE.fullmatch(texte):
-            raise probleme("nombre attendu (chiffres, point décimal) ou vide", colonne, n, texte)
-        else:
-            nombres[colonne] = Decimal(texte)
+        if (nombre := _nombre(r[colonne])) is False:
+            raise probleme("nombre attendu (chiffres, point décimal) ou vide", colonne, n, r[colonne])
+        nombres[colonne] = nombre
     valeur, num, den = nombres["valeur"], nombres["numerateur"], nombres["denominateur"]
-    if valeur is not None and format_valeur(valeur, indicateur.unite) != r["valeur"]:
+    for colonne in ("numerateur", "denominateur"):  # what DECIMAL(38, 6) holds exactly
+        nombre = nombres[colonne]
+        if nombre is not None and (-nombre.as_tuple().exponent > 6 or abs(nombre) >= 10 ** 31):
+            raise probleme("6 décimales au plus, moins de 10^31", colonne, n, r[colonne])
+    if valeur is not None and not _canonique(r["valeur"], indicateur.unite):
         raise probleme(f"valeur mal arrondie pour l'unité {indicateur.unite} (format de indicateurs.csv)", "valeur", n,
                        r["valeur"])
     agregation = indicateur.agregation
@@ -321,5 +327,28 @@ def _ligne(r: dict, n: int, dictionnaire: dict[str, Indicateur], probleme) -> di
         colonne = "numerateur" if num is not None else "denominateur"
         raise probleme("vide attendu pour un indicateur non agrégeable", colonne, n, r[colonne])
     return {"periode_debut": dates["periode_debut"], "periode_fin": dates["periode_fin"], "indicateur": r["indicateur"],
-            "modalite": r["modalite"] or None, "valeur": valeur, "unite": r["unite"], "agregation": agregation,
-            "numerateur": num, "denominateur": den}
+            "modalite": r["modalite"] or None, "valeur": _flottant(valeur), "unite": r["unite"],
+            "agregation": agregation, "numerateur": _flottant(num), "denominateur": _flottant(den)}
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _nombre(texte: str) -> Decimal | None | bool:
+    """A number of the contract (digits, a decimal point), None when empty, False when not a number."""
+    if texte == "":
+        return None
+    return Decimal(texte) if _NOMBRE.fullmatch(texte) else False
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _canonique(texte: str, unite: str) -> bool:
+    """Whether a value is written as indicateurs.csv writes it (format_valeur)."""
+    return format_valeur(Decimal(texte), unite) == texte
+
+
+@functools.lru_cache(maxsize=1 << 10)
+def _jour(texte: str) -> date | None:
+    return _date(texte) if _DATE.fullmatch(texte) else None
+
+
+def _flottant(nombre: Decimal | None) -> float | None:
+    return None if nombre is None else float(nombre)
