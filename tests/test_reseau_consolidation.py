@@ -455,3 +455,35 @@ def test_aucun_lien_suivi_dans_le_dossier_des_paquets(tmp_path):
     os.symlink(vrai, dossier / "ML-A_2024")
     consolidation = consolider(dossier, parse_period("2024"), _reseau(tmp_path))
     assert not consolidation.incluses and "lien symbolique" in consolidation.refusees[0].motif
+
+
+def test_un_mois_et_son_cumul_consolides_par_periode(tmp_path):
+    """A monthly package holds the month and the year to date (manifest « periodes »): one network row per period."""
+    mars, cumul = ("2024-03-01", "2024-03-31"), ("2024-01-01", "2024-03-31")
+    dossier = tmp_path / "paquets"
+    for code, (n_mars, n_cumul) in {"ML-A": ("4", "10"), "ML-B": ("1", "6")}.items():
+        ecrire_paquet(dossier, code, [("pa_nb_jeunes", "", n_cumul, n_cumul, "", cumul),
+                                      ("pa_nb_jeunes", "", n_mars, n_mars, "", mars)],
+                      periode="2024-03", periodes=(mars, cumul))
+    ecrire_paquet(dossier, "ML-C", [("pa_nb_jeunes", "", "2", "2", "", P2024)], periode="2024-03",
+                  periodes=(mars, cumul))
+    consolidation = consolider(dossier, parse_period("2024-03"), _reseau(tmp_path))
+    reseau = [(r["periode_debut"].isoformat(), r["periode_fin"].isoformat(), r["valeur"])
+              for r in consolidation.lignes if r["structure"] == "ARML-TEST"]
+    assert reseau == [("2024-01-01", "2024-03-31", 16.0), ("2024-03-01", "2024-03-31", 5.0)]
+    (refus,) = consolidation.refusees
+    assert refus.motif == ("Paquet refusé : ML-C (Mission Locale C) : ML-C_2024-03/agregats.csv : agregats.csv, "
+                           "ligne 2, colonne « periode_debut » : période absente de « periodes » de manifest.json "
+                           "(valeur lue : « 2024-01-01 »)")
+
+
+def test_un_paquet_range_plus_bas_est_trouve(tmp_path):
+    """A structure's whole output folder copied in: its package (reseau/<code>_<période>/) is the candidate, the
+    folder above it is not refused for having no manifest."""
+    dossier = tmp_path / "paquets"
+    ecrire_paquet(dossier / "ML-A" / "reseau", "ML-A", PAQUETS["ML-A"])
+    (dossier / "ML-A" / "indicateurs.csv").write_text("x\n", encoding="utf-8")
+    ecrire_paquet(dossier, "ML-B", PAQUETS["ML-B"])
+    consolidation = consolider(dossier, parse_period("2024"), _reseau(tmp_path))
+    assert [(s.code, s.statut, s.fichier) for s in consolidation.structures] == [
+        ("ML-A", INCLUSE, "ML-A/reseau/ML-A_2024"), ("ML-B", INCLUSE, "ML-B_2024")]
