@@ -487,3 +487,26 @@ def test_un_paquet_range_plus_bas_est_trouve(tmp_path):
     consolidation = consolider(dossier, parse_period("2024"), _reseau(tmp_path))
     assert [(s.code, s.statut, s.fichier) for s in consolidation.structures] == [
         ("ML-A", INCLUSE, "ML-A/reseau/ML-A_2024"), ("ML-B", INCLUSE, "ML-B_2024")]
+
+
+def test_consolidate_tient_le_verrou_de_milo_home(tmp_path, paquets):
+    """Like `run`: while another writer holds MILO_HOME, `--no-wait` fails at once (exit 1, French), nothing
+    published."""
+    from milo_pipeline.lib import verrou
+
+    home, out = tmp_path / "home", tmp_path / "out"
+    home.mkdir()
+    with verrou.verrou(home, "milo-pipeline run --period 2024"):
+        r = run_cli(["consolidate", "--packages", str(paquets), "--period", "2024", "--out", str(out), "--reseau",
+                     str(ecrire_reseau(tmp_path)), "--no-wait"], home, env=_env(home))
+    assert r.returncode == 1, r.stderr
+    assert "milo-pipeline run --period 2024" in r.stderr and "Traceback" not in r.stderr
+    assert not out.exists()
+
+
+def test_un_motif_tient_sur_une_ligne(tmp_path):
+    dossier = tmp_path / "paquets"
+    f = ecrire_paquet(dossier, "ML-A", PAQUETS["ML-A"][:1]) / "agregats.csv"
+    _resceller(f, f.read_bytes().replace(b"pa_nb_jeunes,,10", b'pa_nb_jeunes,,"1\n0"'))
+    (refus,) = consolider(dossier, parse_period("2024"), _reseau(tmp_path)).refusees
+    assert "\n" not in refus.motif and "(valeur lue : « 1 0 »)" in refus.motif

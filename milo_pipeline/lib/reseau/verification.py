@@ -73,7 +73,8 @@ class PaquetRefuse(Exception):
     the manifest cannot say); `fichier`: the file at fault (relative to the packages folder); `motif`: why."""
 
     def __init__(self, dossier: str, fichier: str, motif: str, structure: dict | None = None):
-        self.dossier, self.fichier, self.motif = dossier, fichier, motif
+        # one line, whatever a value read from the package holds
+        self.dossier, self.fichier, self.motif = dossier, fichier, " ".join(motif.splitlines())
         structure = structure or {}
         self.code = structure.get("code") or Path(dossier).name
         self.nom = structure.get("nom") or f"dossier {dossier}"
