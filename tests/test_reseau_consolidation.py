@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib.util
 import io
 import json
 import os
@@ -510,3 +511,21 @@ def test_un_motif_tient_sur_une_ligne(tmp_path):
     _resceller(f, f.read_bytes().replace(b"pa_nb_jeunes,,10", b'pa_nb_jeunes,,"1\n0"'))
     (refus,) = consolider(dossier, parse_period("2024"), _reseau(tmp_path)).refusees
     assert "\n" not in refus.motif and "(valeur lue : « 1 0 »)" in refus.motif
+
+
+@pytest.mark.skipif(importlib.util.find_spec("milo_pipeline.lib.reseau.paquet") is None,
+                    reason="the package a run writes (lib/reseau/paquet.py) is built beside this part")
+def test_le_paquet_d_un_vrai_run_consolide_seul_redonne_ses_valeurs(run_2024, tmp_path):
+    """The package of the real run of the fixture is accepted, and a network of that one structure has, for every
+    indicator that aggregates, the structure's value byte for byte: the summed numerators over the summed
+    denominators give back each share, mean, ratio and evolution, rounded as the mart rounds them."""
+    (paquet,) = (run_2024.out / "reseau").glob("*_2024")
+    shutil.copytree(paquet, tmp_path / "paquets" / paquet.name)
+    consolidation = consolider(tmp_path / "paquets", parse_period("2024"), _reseau(tmp_path))
+    assert [s.statut for s in consolidation.structures] == [INCLUSE]
+    lignes = _csv(indicateurs_reseau_csv(consolidation.lignes))
+    reseau = {(r["periode_debut"], r["indicateur"], r["modalite"]): r["valeur"] for r in lignes
+              if r["structure"] == "ARML-TEST"}
+    agregees = [r for r in _csv((paquet / "agregats.csv").read_bytes()) if r["agregation"] != "non_agregeable"]
+    assert len(reseau) == len(agregees) > 200
+    assert reseau == {(r["periode_debut"], r["indicateur"], r["modalite"]): r["valeur"] for r in agregees}
