@@ -259,6 +259,10 @@ def test_paquets_refuses_nommes_les_autres_consolides(tmp_path, paquets):
     for dossier in ("ML-D_2024", "ML-D_copie"):  # the same code twice: both refused
         assert "le code « ML-D » est celui de 2 paquets (ML-D_2024, ML-D_copie) : tous refusés" in refus[dossier]
     assert refus["vide"] == "Paquet refusé : dossier vide : vide/manifest.json : fichier absent"
+    empreintes = {s.fichier.split("/")[0]: s.manifest_sha256 for s in consolidation.refusees}
+    assert empreintes["ML-DICO_2024"] == hashlib.sha256((paquets / "ML-DICO_2024" / "manifest.json").read_bytes()
+                                                        ).hexdigest()
+    assert empreintes["vide"] is None
     assert refus["ML-JSON_2024"].startswith("Paquet refusé : dossier ML-JSON_2024 : ML-JSON_2024/manifest.json : "
                                             "JSON invalide (ligne 1, colonne 2")
     assert refus["ML-LIEN_2024"] == ("Paquet refusé : dossier ML-LIEN_2024 : ML-LIEN_2024 : lien symbolique ou "

@@ -149,7 +149,8 @@ def consolider(dossier_paquets: Path, periode: Periode, reseau: dict, seed: Path
     acceptes, refus = _attendus(acceptes, refus, reseau)
     structures = [StructureReseau(p.code, p.nom, p.nom_court, INCLUSE, None, p.dossier, p.manifest_sha256,
                                   tuple(sorted(p.fichiers.items()))) for p in acceptes]
-    structures += [StructureReseau(r.code, r.nom, r.nom_court, REFUSEE, r.message(), r.fichier) for r in refus]
+    structures += [StructureReseau(r.code, r.nom, r.nom_court, REFUSEE, r.message(), r.fichier, r.manifest_sha256)
+                   for r in refus]
     presents = {p.code for p in acceptes} | {r.code for r in refus if r.identifie}
     structures += [StructureReseau(s["code"], s["nom"], s.get("nom_court") or s["nom"], MANQUANTE,
                                    f"Structure manquante : {s['code']} ({s['nom']}) : aucun paquet dans "
@@ -177,7 +178,7 @@ def _codes_uniques(acceptes: list[Paquet], refus: list[PaquetRefuse]):
         acceptes.remove(p)
         refus.append(PaquetRefuse(p.dossier, f"{p.dossier}/{MANIFEST}", f"{p.dossier}/{MANIFEST} : le code « {p.code} »"
                                   f" est celui de {len(doubles[p.code])} paquets ({', '.join(doubles[p.code])}) : "
-                                  "tous refusés", p.manifest["structure"]))
+                                  "tous refusés", p.manifest["structure"], p.manifest_sha256))
     return acceptes, refus
 
 
@@ -190,7 +191,7 @@ def _attendus(acceptes: list[Paquet], refus: list[PaquetRefuse], reseau: dict):
         acceptes.remove(p)
         refus.append(PaquetRefuse(p.dossier, f"{p.dossier}/{MANIFEST}", f"{p.dossier}/{MANIFEST} : structure absente "
                                   f"de la liste « structures » de {reseau.get('fichier', 'config/reseau.yaml')}",
-                                  p.manifest["structure"]))
+                                  p.manifest["structure"], p.manifest_sha256))
     return acceptes, refus
 
 

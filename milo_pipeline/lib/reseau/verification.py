@@ -70,9 +70,12 @@ class Paquet:
 
 class PaquetRefuse(Exception):
     """A package left out. `code`, `nom`, `nom_court`: the structure as the manifest says it (the folder's name when
-    the manifest cannot say); `fichier`: the file at fault (relative to the packages folder); `motif`: why."""
+    the manifest cannot say); `fichier`: the file at fault (relative to the packages folder); `motif`: why;
+    `manifest_sha256`: the SHA-256 of the manifest when it could be read."""
 
-    def __init__(self, dossier: str, fichier: str, motif: str, structure: dict | None = None):
+    def __init__(self, dossier: str, fichier: str, motif: str, structure: dict | None = None,
+                 manifest_sha256: str | None = None):
+        self.manifest_sha256 = manifest_sha256
         # one line, whatever a value read from the package holds
         self.dossier, self.fichier, self.motif = dossier, fichier, " ".join(motif.splitlines())
         structure = structure or {}
@@ -118,8 +121,10 @@ def verifier_paquet(dossier: Path, racine: Path, periode: Periode, dictionnaire:
     """The package of `dossier` (under `racine`, the packages folder) checked whole; PaquetRefuse otherwise."""
     relatif = dossier.relative_to(racine).as_posix() if dossier.is_relative_to(racine) else str(dossier)
 
+    empreinte_manifest = None
+
     def refus(nom: str, motif: str, structure: dict | None = None) -> PaquetRefuse:
-        return PaquetRefuse(relatif, f"{relatif}/{nom}", f"{relatif}/{nom} : {motif}", structure)
+        return PaquetRefuse(relatif, f"{relatif}/{nom}", f"{relatif}/{nom} : {motif}", structure, empreinte_manifest)
 
     try:
         fd = _ouvrir_dossier(dossier)
@@ -133,12 +138,15 @@ def verifier_paquet(dossier: Path, racine: Path, periode: Periode, dictionnaire:
             octets_manifest = _lire(fd, MANIFEST)
         except OSError as exc:
             raise refus(MANIFEST, _probleme_lecture(exc)) from None
+        empreinte_manifest = hashlib.sha256(octets_manifest).hexdigest()
         try:
             manifest = json.loads(octets_manifest.decode("utf-8"))
         except UnicodeDecodeError:
             raise refus(MANIFEST, "illisible (pas de l'UTF-8)") from None
         except json.JSONDecodeError as exc:
             raise refus(MANIFEST, f"JSON invalide (ligne {exc.lineno}, colonne {exc.colno} : {exc.msg})") from None
+        except RecursionError:
+            raise refus(MANIFEST, "JSON invalide (imbrication trop profonde)") from None
         structure = _structure(manifest)
         if probleme := _probleme_format(manifest):
             raise refus(MANIFEST, f"format de paquet invalide : {probleme}", structure)
@@ -187,7 +195,7 @@ def verifier_paquet(dossier: Path, racine: Path, periode: Periode, dictionnaire:
     if qualite.get("statut") not in STATUTS_ACCEPTES or qualite.get("echecs_bloquants", 0) not in (0, None):
         raise refus(MANIFEST, f"statut de qualité « {qualite.get('statut')} » ({qualite.get('echecs_bloquants')} "
                               f"échec(s) bloquant(s)) : attendu {' ou '.join(STATUTS_ACCEPTES)}", structure)
-    return Paquet(relatif, manifest, hashlib.sha256(octets_manifest).hexdigest(), empreintes, tuple(lignes),
+    return Paquet(relatif, manifest, empreinte_manifest, empreintes, tuple(lignes),
                   contenus[AGREGATS])
 
 
