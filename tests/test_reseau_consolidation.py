@@ -219,6 +219,8 @@ def _casser(paquets: Path) -> None:
     ecrire_paquet(paquets, "ML-QUALITE", valide, statut="echec")
     ecrire_paquet(paquets, "ML-D", valide, dossier="ML-D_2024")
     ecrire_paquet(paquets, "ML-D", valide, dossier="ML-D_copie")
+    # last year's package of ML-A left in the folder: refused for its period, ML-A's package of 2024 still included
+    ecrire_paquet(paquets, "ML-A", valide, periode="2023", periodes=(("2023-01-01", "2023-12-31"),))
     (paquets / "vide").mkdir()
     (paquets / "ML-JSON_2024").mkdir()
     (paquets / "ML-JSON_2024" / "manifest.json").write_text("{pas du json", encoding="utf-8")
@@ -241,7 +243,8 @@ def test_paquets_refuses_nommes_les_autres_consolides(tmp_path, paquets):
     refus = _refus(consolidation)
     assert set(refus) == {"ML-SHA_2024", "ML-ABSENT_2024", "ML-EXTRA_2024", "ML-2023_2023", "ML-DICO_2024",
                           "ML-CSV_2024", "ML-QUALITE_2024", "ML-D_2024", "ML-D_copie", "vide", "ML-JSON_2024",
-                          "ML-LIEN_2024", "ML-FLIEN_2024"}
+                          "ML-LIEN_2024", "ML-FLIEN_2024", "ML-A_2023"}
+    assert "ML-A (Mission Locale A) : ML-A_2023/manifest.json : paquet de la période « 2023 »" in refus["ML-A_2023"]
     assert refus["ML-SHA_2024"] == ("Paquet refusé : ML-SHA (Mission Locale ML-SHA) : ML-SHA_2024/agregats.csv : "
                                     "somme de contrôle SHA-256 différente de celle de manifest.json (fichier modifié)")
     assert "ML-ABSENT (Mission Locale ML-ABSENT) : ML-ABSENT_2024/agregats.csv : listé dans manifest.json : " \
@@ -415,10 +418,10 @@ def test_commande_consolidate(tmp_path, paquets):
     r = run_cli(args, home, env=_env(home))
     assert r.returncode == 0, r.stderr
     erreurs = r.stderr.splitlines()
-    assert len([e for e in erreurs if e.startswith("Paquet refusé : ")]) == 13
+    assert len([e for e in erreurs if e.startswith("Paquet refusé : ")]) == 14
     assert "Structure manquante : ML-Z (Z) : aucun paquet dans" in r.stderr
     assert "Traceback" not in r.stderr
-    assert "2 structure(s) incluse(s), 13 paquet(s) refusé(s), 1 structure(s) manquante(s)" in r.stdout
+    assert "2 structure(s) incluse(s), 14 paquet(s) refusé(s), 1 structure(s) manquante(s)" in r.stdout
     assert f"Indicateurs du réseau : {out / 'indicateurs_reseau.csv'}" in r.stdout
     premier = (out / "indicateurs_reseau.csv").read_bytes()
     reseau_lignes = [(x["indicateur"], x["modalite"], x["valeur"]) for x in _csv(premier)

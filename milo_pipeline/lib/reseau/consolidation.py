@@ -145,7 +145,7 @@ def consolider(dossier_paquets: Path, periode: Periode, reseau: dict, seed: Path
             acceptes.append(verifier_paquet(candidat, dossier_paquets, periode, dictionnaire, version))
         except PaquetRefuse as exc:
             refus.append(exc)
-    acceptes, refus = _codes_uniques(acceptes, refus)
+    acceptes, refus = _codes_uniques(acceptes, refus, periode)
     acceptes, refus = _attendus(acceptes, refus, reseau)
     structures = [StructureReseau(p.code, p.nom, p.nom_court, INCLUSE, None, p.dossier, p.manifest_sha256,
                                   tuple(sorted(p.fichiers.items()))) for p in acceptes]
@@ -167,11 +167,13 @@ def consolider(dossier_paquets: Path, periode: Periode, reseau: dict, seed: Path
         dictionnaire=dictionnaire)
 
 
-def _codes_uniques(acceptes: list[Paquet], refus: list[PaquetRefuse]):
-    """Two packages (accepted or not) carrying the same structure code: every one of them refused."""
+def _codes_uniques(acceptes: list[Paquet], refus: list[PaquetRefuse], periode: Periode):
+    """Two packages of the period (accepted, or refused after their manifest said the period) carrying the same
+    structure code: every one of them refused. A structure's package of another period (last year's, left in the
+    folder) is refused for its period and takes nothing from this one."""
     dossiers: dict[str, list[str]] = {}
-    for code, dossier in [(p.code, p.dossier) for p in acceptes] + [(r.code, r.dossier) for r in refus
-                                                                     if r.identifie]:
+    for code, dossier in [(p.code, p.dossier) for p in acceptes] + [
+            (r.code, r.dossier) for r in refus if r.identifie and r.periode == periode.label]:
         dossiers.setdefault(code, []).append(dossier)
     doubles = {code: sorted(ds) for code, ds in dossiers.items() if len(ds) > 1}
     for p in [p for p in acceptes if p.code in doubles]:

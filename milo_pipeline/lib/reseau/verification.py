@@ -71,11 +71,11 @@ class Paquet:
 class PaquetRefuse(Exception):
     """A package left out. `code`, `nom`, `nom_court`: the structure as the manifest says it (the folder's name when
     the manifest cannot say); `fichier`: the file at fault (relative to the packages folder); `motif`: why;
-    `manifest_sha256`: the SHA-256 of the manifest when it could be read."""
+    `manifest_sha256`: the SHA-256 of the manifest when it could be read; `periode`: the period it says, if any."""
 
     def __init__(self, dossier: str, fichier: str, motif: str, structure: dict | None = None,
-                 manifest_sha256: str | None = None):
-        self.manifest_sha256 = manifest_sha256
+                 manifest_sha256: str | None = None, periode: str | None = None):
+        self.manifest_sha256, self.periode = manifest_sha256, periode
         # one line, whatever a value read from the package holds
         self.dossier, self.fichier, self.motif = dossier, fichier, " ".join(motif.splitlines())
         structure = structure or {}
@@ -121,10 +121,11 @@ def verifier_paquet(dossier: Path, racine: Path, periode: Periode, dictionnaire:
     """The package of `dossier` (under `racine`, the packages folder) checked whole; PaquetRefuse otherwise."""
     relatif = dossier.relative_to(racine).as_posix() if dossier.is_relative_to(racine) else str(dossier)
 
-    empreinte_manifest = None
+    empreinte_manifest = periode_manifest = None
 
     def refus(nom: str, motif: str, structure: dict | None = None) -> PaquetRefuse:
-        return PaquetRefuse(relatif, f"{relatif}/{nom}", f"{relatif}/{nom} : {motif}", structure, empreinte_manifest)
+        return PaquetRefuse(relatif, f"{relatif}/{nom}", f"{relatif}/{nom} : {motif}", structure, empreinte_manifest,
+                            periode_manifest)
 
     try:
         fd = _ouvrir_dossier(dossier)
@@ -148,6 +149,8 @@ def verifier_paquet(dossier: Path, racine: Path, periode: Periode, dictionnaire:
         except RecursionError:
             raise refus(MANIFEST, "JSON invalide (imbrication trop profonde)") from None
         structure = _structure(manifest)
+        if structure is not None and isinstance(manifest.get("periode"), str):
+            periode_manifest = manifest["periode"]
         if probleme := _probleme_format(manifest):
             raise refus(MANIFEST, f"format de paquet invalide : {probleme}", structure)
         # 2. the files: each one listed present, same SHA-256 and size; nothing else
