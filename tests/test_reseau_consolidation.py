@@ -266,8 +266,8 @@ def test_paquets_refuses_nommes_les_autres_consolides(tmp_path, paquets):
     assert empreintes["ML-DICO_2024"] == hashlib.sha256((paquets / "ML-DICO_2024" / "manifest.json").read_bytes()
                                                         ).hexdigest()
     assert empreintes["vide"] is None
-    assert refus["ML-JSON_2024"].startswith("Paquet refusé : dossier ML-JSON_2024 : ML-JSON_2024/manifest.json : "
-                                            "JSON invalide (ligne 1, colonne 2")
+    assert refus["ML-JSON_2024"] == ("Paquet refusé : dossier ML-JSON_2024 : ML-JSON_2024/manifest.json : "
+                                     "JSON invalide (ligne 1, colonne 2)")
     assert refus["ML-LIEN_2024"] == ("Paquet refusé : dossier ML-LIEN_2024 : ML-LIEN_2024 : lien symbolique ou "
                                      "fichier spécial, non suivi")
     assert "ML-FLIEN_2024/agregats.csv : listé dans manifest.json : lien symbolique" in refus["ML-FLIEN_2024"]

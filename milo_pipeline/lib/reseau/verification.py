@@ -145,7 +145,7 @@ def verifier_paquet(dossier: Path, racine: Path, periode: Periode, dictionnaire:
         except UnicodeDecodeError:
             raise refus(MANIFEST, "illisible (pas de l'UTF-8)") from None
         except json.JSONDecodeError as exc:
-            raise refus(MANIFEST, f"JSON invalide (ligne {exc.lineno}, colonne {exc.colno} : {exc.msg})") from None
+            raise refus(MANIFEST, f"JSON invalide (ligne {exc.lineno}, colonne {exc.colno})") from None
         except RecursionError:
             raise refus(MANIFEST, "JSON invalide (imbrication trop profonde)") from None
         structure = _structure(manifest)
