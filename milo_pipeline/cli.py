@@ -339,6 +339,51 @@ def cmd_docs(args) -> int:
     return EXIT_OK
 
 
+def cmd_consolidate(args) -> int:
+    """The network's consolidation of the packages of --packages for --period (lib/reseau/): refusals on stderr,
+    outputs published all or nothing into --out; exit 1 (nothing published) when no package could be included."""
+    from .lib.outputs import PublicationImpossible
+    from .lib.reseau import consolidation as reseau_consolidation
+    from .lib.reseau.configuration import ReseauInvalide, lire_reseau
+
+    try:
+        periode = parse_period(args.period)
+    except ValueError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    paquets = Path(args.packages).absolute()
+    if not paquets.is_dir():
+        print(f"Erreur : le dossier des paquets {paquets} n'existe pas.", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        reseau = lire_reseau(args.reseau)
+    except ReseauInvalide as exc:
+        print(f"Erreur de configuration : {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    home, out = _milo_home(args).resolve(), Path(args.out).absolute()
+    _rendre_prive(home)
+    with _seul_ecrivain(home, f"milo-pipeline consolidate --period {periode.label}", attendre=not args.no_wait):
+        consolidation = reseau_consolidation.consolider(paquets, periode, reseau)
+        for structure in consolidation.refusees + consolidation.manquantes:
+            print(structure.motif, file=sys.stderr)
+        comptes = (f"{len(consolidation.incluses)} structure(s) incluse(s), {len(consolidation.refusees)} paquet(s) "
+                   f"refusé(s), {len(consolidation.manquantes)} structure(s) manquante(s)")
+        if not consolidation.incluses:
+            print(f"Consolidation {reseau['code']} {periode.label} : {comptes}. Aucun paquet n'a pu être consolidé : "
+                  "rien n'a été publié (les sorties précédentes sont inchangées).", file=sys.stderr)
+            return EXIT_ECHEC
+        try:
+            reseau_consolidation.publier_consolidation(consolidation, out, home,
+                                                       ecrivains=reseau_consolidation.ecrivains(consolidation, home))
+        except PublicationImpossible as exc:
+            print(f"Erreur : {exc}", file=sys.stderr)
+            return EXIT_ECHEC
+    print(f"Consolidation {reseau['code']} ({reseau['nom_court']}), période {periode.label} : {comptes}")
+    print(f"Indicateurs du réseau : {out / reseau_consolidation.FICHIER_INDICATEURS}")
+    print(f"Manifeste de la consolidation : {out / reseau_consolidation.FICHIER_CONSOLIDATION}")
+    return EXIT_OK
+
+
 AIDE_NO_WAIT = "si un autre run utilise MILO_HOME, échouer aussitôt (code 1) au lieu d'attendre sa fin"
 AIDE_CONFIRMER_BAISSE = ("confirmer une forte baisse du volume d'une table par rapport à l'export précédent (ou un "
                          "premier export au nombre d'événements par jeune invraisemblable), après avoir vérifié les "
@@ -373,6 +418,13 @@ def parser() -> argparse.ArgumentParser:
     docs.add_argument("--out", help="dossier du site (défaut : MILO_HOME/docs_dbt)")
     docs.add_argument("--no-wait", action="store_true", help=AIDE_NO_WAIT)
     docs.set_defaults(func=cmd_docs)
+    consolidate = sub.add_parser("consolidate", help="consolide les paquets réseau des Missions Locales d'une période")
+    consolidate.add_argument("--packages", required=True, help="dossier des paquets (un sous-dossier par paquet)")
+    consolidate.add_argument("--period", required=True, help="AAAA (année) ou AAAA-MM (mois) des paquets")
+    consolidate.add_argument("--out", required=True, help="dossier de sortie de la consolidation")
+    consolidate.add_argument("--reseau", help="fichier du réseau (défaut : $MILO_RESEAU, sinon config/reseau.yaml)")
+    consolidate.add_argument("--no-wait", action="store_true", help=AIDE_NO_WAIT)
+    consolidate.set_defaults(func=cmd_consolidate)
     ui.ajouter_commande(sub)
     return p
 
@@ -383,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     umask = os.umask(UMASK_PRIVE)
     try:
         args = parser().parse_args(argv)
-        if args.func in (cmd_run, cmd_demo, cmd_purge, cmd_docs):
+        if args.func in (cmd_run, cmd_demo, cmd_purge, cmd_docs, cmd_consolidate):
             return _ecrivain(args)
         return args.func(args)
     finally:

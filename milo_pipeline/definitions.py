@@ -25,6 +25,9 @@ from .defs.jobs import JOBS
 from .defs.paquet import paquet_reseau
 from .defs.quality import CHECKS as QUALITE
 from .defs.report import indicateurs_fichier, publication, rapport_activite
+from .defs.reseau import ASSETS as RESEAU
+from .defs.reseau import JOBS as JOBS_RESEAU
+from .defs.reseau import SENSORS as SENSORS_RESEAU
 from .defs.resources import MiloSettings, dbt_resource
 from .defs.saisies import saisies_manuelles
 from .defs.schedules import SCHEDULES
@@ -32,15 +35,15 @@ from .defs.secret import secret_statistique
 from .defs.sensors import SENSORS
 
 ASSETS = [exports_imilo, saisies_manuelles, milo_dbt, secret_statistique, indicateurs_fichier, rapport_activite,
-          *EXTRAITS, paquet_reseau, publication]
+          *EXTRAITS, paquet_reseau, publication, *RESEAU]
 CHECKS = QUALITE
 
 defs = dg.Definitions(
     assets=ASSETS,
     asset_checks=CHECKS,
-    jobs=JOBS,
+    jobs=JOBS + JOBS_RESEAU,
     schedules=SCHEDULES,
-    sensors=SENSORS,
+    sensors=SENSORS + SENSORS_RESEAU,
     resources={"milo": MiloSettings(), "dbt": dbt_resource()},
     executor=dg.in_process_executor,
 )

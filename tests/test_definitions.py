@@ -52,15 +52,16 @@ GROUPS = {
     "rapport": ["indicateurs_fichier", "publication", "rapport_activite"],
     "extraits": ["paquet_reseau", "secret_statistique"] + [
         f"extraits/{f}" for f in ("caf_doubs", "departement_doubs", "etat_dreets", "region_bfc", "ville_besancon")],
+    "reseau": ["reseau/consolidation", "reseau/paquets"],
 }
 CHECKS_INDICATEURS = [
     "gx_cles", "gx_dates", "gx_indicateurs", "gx_parts_atteignables", "gx_references", "gx_repartitions",
     "relationships_indicateurs_indicateur__indicateur__ref_indicateurs_dictionnaire_",
     "unique_combination_of_columns_indicateurs_periode_debut__periode_fin__indicateur__modalite",
 ]
-JOBS = {"__ASSET_JOB", "tout", "rapport_annuel"}
+JOBS = {"__ASSET_JOB", "tout", "rapport_annuel", "reseau"}
 SCHEDULES = {"rafraichissement_mensuel": ("tout", "0 6 5 * *", "Europe/Paris", "RUNNING")}
-SENSORS = {"exports_deposes": ("tout", 30, "RUNNING")}
+SENSORS = {"exports_deposes": ("tout", 30, "RUNNING"), "paquets_deposes": ("reseau", 30, "RUNNING")}
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -94,10 +95,13 @@ def test_snapshot_of_assets_groups_jobs_schedules_sensors(repo):
 
 
 def test_every_asset_is_monthly_and_a_range_of_months_is_one_run(repo):
-    """A backfill over months is one run (one dbt build) only if every asset has the single-run policy."""
+    """A backfill over months is one run (one dbt build) only if every asset has the single-run policy (every asset
+    of a Mission Locale's run: the network's group has one partition per structure, tests/test_reseau_dagster.py)."""
     graph = repo.asset_graph
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
+        if node.group_name == "reseau":
+            continue
         assert node.partitions_def == defs.resolve_job_def("tout").partitions_def, key
         assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
     for job in ("tout", "rapport_annuel"):

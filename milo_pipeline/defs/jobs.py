@@ -5,9 +5,12 @@ import dagster as dg
 
 from .partitions import monthly
 
+# every asset of a Mission Locale's run: the network's group (defs/reseau.py) has its own partitions and sensor
+MISSION_LOCALE = dg.AssetSelection.all() - dg.AssetSelection.groups("reseau")
+
 tout = dg.define_asset_job(
     "tout",
-    selection=dg.AssetSelection.all(),
+    selection=MISSION_LOCALE,
     partitions_def=monthly,
     description="Toute la chaîne (ingestion, dbt, contrôles, indicateurs, rapport, publication) pour un mois — "
                 "calculé avec le cumul de l'année — ou pour une plage de mois. C'est le job du rafraîchissement "
@@ -16,7 +19,7 @@ tout = dg.define_asset_job(
 
 rapport_annuel = dg.define_asset_job(
     "rapport_annuel",
-    selection=dg.AssetSelection.all(),
+    selection=MISSION_LOCALE,
     partitions_def=monthly,
     description="Le rapport annuel d'une année : « Materialize all », partitions `[AAAA-01-01...AAAA-12-01]`, "
                 "« Launch backfill ». Les 12 mois s'exécutent en un seul run, qui produit "
