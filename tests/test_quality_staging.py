@@ -81,8 +81,9 @@ def build(tmp_path, staging=None, indicateurs=None, volumes=(), lignes: int = 50
         con.execute("create table main.indicateurs_dictionnaire as select * from read_csv(?, header = true, "
                     "all_varchar = true)", [str(dictionnaire.SEED)])
         for indicateur, population in nouveaux_indicateurs:
-            con.execute("insert into main.indicateurs_dictionnaire (indicateur, ordre, libelle, unite, population) "
-                        "values (?, '9999', ?, 'pct', ?)", [indicateur, indicateur, population])
+            con.execute("insert into main.indicateurs_dictionnaire (indicateur, ordre, libelle, unite, population, "
+                        "agregation, denominateur) values (?, '9999', ?, 'pct', ?, 'rapport', ?)",
+                        [indicateur, indicateur, population, population])
     return MiloSettings(milo_home=str(tmp_path))
 
 
