@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -58,7 +59,7 @@ class Groupe:
     parties: tuple[Hashable, ...]
     total: Hashable | None = None
 
-    @property
+    @cached_property
     def cellules(self) -> tuple[Hashable, ...]:
         return self.parties if self.total is None else (self.total, *self.parties)
 
@@ -83,6 +84,11 @@ def secretiser(cellules: Mapping[Hashable, Cellule], groupes: Iterable[Groupe], 
     if inconnues := [c for c in figees if c not in cellules]:
         raise ValueError(f"cellules déjà publiées absentes du tableau : {inconnues}")
     rang = {cle: i for i, cle in enumerate(cellules)}
+    systemes: dict = {}
+    par_cellule: dict[Hashable, list[int]] = {}
+    for i, groupe in enumerate(groupes):
+        for c in groupe.cellules:
+            par_cellule.setdefault(c, []).append(i)
     motifs = {cle: ANTERIEUR for cle, masquee in figees.items() if masquee}
     motifs |= {cle: PRIMAIRE for cle, c in cellules.items()
                if cle not in figees and c.effectif is not None and 1 <= c.effectif < seuil}
@@ -90,7 +96,8 @@ def secretiser(cellules: Mapping[Hashable, Cellule], groupes: Iterable[Groupe], 
         if (_populations(cellules, motifs, figees) or _secondaire(cellules, groupes, motifs, seuil, rang, figees)
                 or _ecarts(cellules, ecarts, motifs, seuil, rang, figees)):
             continue
-        if not _proteger(recalculables(groupes, motifs), cellules, groupes, motifs, rang, figees):
+        if not _proteger(recalculables(groupes, motifs, systemes), cellules, groupes, motifs, rang, figees,
+                         par_cellule):
             return motifs
 
 
@@ -144,13 +151,15 @@ def _candidat(groupe: Groupe, cellules, motifs: dict, rang: dict, figees: Mappin
     return None
 
 
-def recalculables(groupes: Iterable[Groupe], masquees: Iterable[Hashable]) -> set[Hashable]:
+def recalculables(groupes: Iterable[Groupe], masquees: Iterable[Hashable],
+                  systemes: dict | None = None) -> set[Hashable]:
     """The masked cells whose value the published cells determine through the groups' equations.
 
     Unknowns are the masked cells, each group gives one equation (published cells are constants). A cell is
     determined when its unit vector lies in the row space of the system: its squared norm on the orthonormal
     basis of that space (the first right-singular vectors) is 1. The system is solved per connected component
-    (equations sharing unknowns): small systems instead of one large one."""
+    (equations sharing unknowns): small systems instead of one large one. `systemes`: the cells each system
+    determines, kept across calls (the loop of `secretiser` masks one cell at a time: the other systems stay)."""
     masquees = set(masquees)
     parent: dict[Hashable, Hashable] = {}
 
@@ -174,31 +183,37 @@ def recalculables(groupes: Iterable[Groupe], masquees: Iterable[Hashable]) -> se
     for groupe, inconnues in lignes:
         composantes.setdefault(racine(inconnues[0]), []).append(groupe)
     determinees = set()
+    systemes = {} if systemes is None else systemes
     for equations in composantes.values():
-        colonne = {c: j for j, c in enumerate(dict.fromkeys(c for g in equations for c in g.cellules
-                                                            if c in masquees))}
-        systeme = np.zeros((len(equations), len(colonne)))
-        for i, groupe in enumerate(equations):
-            for partie in groupe.parties:
-                if partie in masquees:
-                    systeme[i, colonne[partie]] += 1
-            if groupe.total in masquees:
-                systeme[i, colonne[groupe.total]] -= 1
-        _, valeurs, vt = np.linalg.svd(systeme, full_matrices=False)
-        base = vt[:int((valeurs > 1e-9).sum())]
-        norme = (base ** 2).sum(axis=0)
-        determinees |= {c for c, j in colonne.items() if norme[j] > 1 - 1e-9}
+        cle = tuple((g, tuple(c for c in g.cellules if c in masquees)) for g in equations)
+        if cle not in systemes:
+            systemes[cle] = _determinees(equations, masquees)
+        determinees |= systemes[cle]
     return determinees
 
 
-def _proteger(fuites: set, cellules, groupes: list[Groupe], motifs: dict, rang: dict, figees: Mapping) -> bool:
+def _determinees(equations: list[Groupe], masquees: set) -> set[Hashable]:
+    """The unknowns (masked cells) one connected system of equations determines."""
+    colonne = {c: j for j, c in enumerate(dict.fromkeys(c for g in equations for c in g.cellules
+                                                        if c in masquees))}
+    systeme = np.zeros((len(equations), len(colonne)))
+    for i, groupe in enumerate(equations):
+        for partie in groupe.parties:
+            if partie in masquees:
+                systeme[i, colonne[partie]] += 1
+        if groupe.total in masquees:
+            systeme[i, colonne[groupe.total]] -= 1
+    _, valeurs, vt = np.linalg.svd(systeme, full_matrices=False)
+    base = vt[:int((valeurs > 1e-9).sum())]
+    norme = (base ** 2).sum(axis=0)
+    return {c for c, j in colonne.items() if norme[j] > 1 - 1e-9}
+
+
+def _proteger(fuites: set, cellules, groupes: list[Groupe], motifs: dict, rang: dict, figees: Mapping,
+              par_cellule: Mapping[Hashable, list[int]]) -> bool:
     """Masks one published cell for the first recomputable cell: in a group holding it, else in the nearest group
     linked to it through masked cells. False when there is none left to mask (the determination then rests only
-    on totals known outside the table)."""
-    par_cellule: dict[Hashable, list[int]] = {}
-    for i, groupe in enumerate(groupes):
-        for c in groupe.cellules:
-            par_cellule.setdefault(c, []).append(i)
+    on totals known outside the table). `par_cellule`: each cell → the indices of the groups holding it."""
     for fuite in sorted(fuites, key=rang.__getitem__):
         vues, frontiere = {fuite}, [fuite]
         while frontiere:
