@@ -157,7 +157,7 @@ def secretiser_reseau(lignes: Iterable[Ligne], structure: Structure | None = Non
                     for r in p.lignes}
     groupes += groupes_reseau(lignes, cellules, reseau)
     paires += paires_reseau(cellules, figees, reseau)
-    motifs = secretiser(cellules, groupes, seuil, figees, paires)
+    motifs = secretiser(cellules, groupes, seuil, figees, paires, par_lot=True)
     masquees = []
     for r in lignes:
         k = cle_reseau(r)
