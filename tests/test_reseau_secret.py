@@ -388,3 +388,22 @@ def test_the_network_extracts_open_and_publish_no_small_count(extraits_ecrits):
     for fichier in staging.glob("extraits/*/*/*.xlsx"):
         for r in openpyxl.load_workbook(fichier)["Données"].iter_rows(min_row=2, values_only=True):
             assert r[-1] != "nb" or r[-2] == MASQUE or not 1 <= r[-2] <= 4, (fichier.name, r)
+
+
+@pytest.mark.slow
+def test_libreoffice_opens_the_network_workbook_with_its_structure_column(extraits_ecrits, tmp_path):
+    """The DREETS workbook opened by LibreOffice Calc and saved as CSV: the structure column, the formula-like
+    modality read as text, the masked cells as `s`."""
+    import subprocess
+
+    staging, _, _ = extraits_ecrits
+    profil = [f"-env:UserInstallation=file://{tmp_path}/profil"]
+    vers_csv = "csv:Text - txt - csv (StarCalc):59,34,76,1,,0,false,true,false,false,false"
+    subprocess.run(["soffice", "--headless", *profil, "--convert-to", f"{vers_csv},-1", "--outdir", str(tmp_path),
+                    str(staging / "extraits" / "dreets" / "2024" / "dreets_2024.xlsx")], check=True,
+                   capture_output=True, timeout=300)
+    lues = list(csv.reader(io.StringIO((tmp_path / "dreets_2024-Données.csv").read_text(encoding="utf-8")),
+                           delimiter=";"))
+    assert lues[0][0] == "structure" and len(lues) == 21
+    assert [r[5] for r in lues[1:] if r[0] == "ML-A"][3] == FORMULE
+    assert [r[6] for r in lues[1:] if r[0] == "ML-C"] == ["25", "8", "s", "s", "15"]
