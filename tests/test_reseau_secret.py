@@ -71,8 +71,10 @@ def trois_structures(b: int = 2):
 def test_the_network_minus_the_other_structures_does_not_give_a_small_count():
     """B = 2 is masked (primary). The network (52) is published: with A and C published, 52 − 30 − 20 = 2 would
     give B; so C (the smallest other, 20) is masked too, and 52 − 30 = 22 = B + C says nothing of B."""
-    table = secretiser_reseau(trois_structures(), STRUCTURE, 5)
+    lignes = [{**r, "numerateur": r["valeur"], "denominateur": None} for r in trois_structures()]
+    table = secretiser_reseau(lignes, STRUCTURE, 5)
     assert masquees(table) == {("ML-B", "acc_nb_jeunes", None), ("ML-C", "acc_nb_jeunes", None)}
+    assert [r["numerateur"] for r in table.lignes] == [52, 30, None, None], "a masked cell's numerator is emptied"
     assert table.motifs[("ML-B", ANNEE.debut, ANNEE.fin, "acc_nb_jeunes", None)] == "primaire"
     assert table.motifs[("ML-C", ANNEE.debut, ANNEE.fin, "acc_nb_jeunes", None)] == "secondaire"
     vu = publiees(table)

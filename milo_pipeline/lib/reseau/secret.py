@@ -119,10 +119,11 @@ def paires_reseau(cellules: Mapping[CleReseau, Cellule], figees: Mapping[CleRese
 def secretiser_reseau(lignes: Iterable[Ligne], structure: Structure | None = None, seuil: int = SEUIL_DEFAUT,
                       publiees: Iterable[PublieeReseau] = (), reseau: str | None = None) -> Secretisation:
     """The consolidated table masked once: `valeur` → `s` for every masked cell (the value sent, for a cell sent
-    before). `lignes`: rows with `structure` (the network's code for the network's rows, first, as
-    `Consolidation.lignes` has them), `periode_debut`, `periode_fin`, `indicateur`, `modalite`, `valeur`, `unite`,
-    `agregation`; `structure`: of the dictionary (the seed's by default); `publiees`: the cells the consolidation
-    sent before (`registre.publiees_reseau`); `reseau`: the network's code (by default the first row's structure).
+    before; in both cases `numerateur` and `denominateur` emptied). `lignes`: rows with `structure` (the network's
+    code for the network's rows, first, as `Consolidation.lignes` has them), `periode_debut`, `periode_fin`,
+    `indicateur`, `modalite`, `valeur`, `unite`, `agregation`; `structure`: of the dictionary (the seed's by
+    default); `publiees`: the cells the consolidation sent before (`registre.publiees_reseau`); `reseau`: the
+    network's code (by default the first row's structure).
     The result's keys (`motifs`, `effectifs`, `figees_differentes`) are `cle_reseau`s."""
     lignes = [dict(r) for r in lignes]
     structure = structure or structure_du_dictionnaire()
@@ -158,10 +159,13 @@ def secretiser_reseau(lignes: Iterable[Ligne], structure: Structure | None = Non
     groupes += groupes_reseau(lignes, cellules, reseau)
     paires += paires_reseau(cellules, figees, reseau)
     motifs = secretiser(cellules, groupes, seuil, figees, paires, par_lot=True)
-    masquees = []
+    masquees, differentes = [], set(figees_differentes)
     for r in lignes:
         k = cle_reseau(r)
-        masquees.append({**r, "valeur": MASQUE if k in motifs else valeurs[k]})
+        ligne = {**r, "valeur": MASQUE if k in motifs else valeurs[k]}
+        if k in motifs or k in differentes:  # its numerator and denominator would give the value computed now
+            ligne |= {c: None for c in ("numerateur", "denominateur") if c in r}
+        masquees.append(ligne)
     motifs = {k: m for k, m in motifs.items() if k in effectifs}
     return Secretisation(tuple(masquees), motifs, tuple(non_declares), effectifs,
                          sum(m == ECART for m in motifs.values()), tuple(figees_differentes))
