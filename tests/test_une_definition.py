@@ -1,7 +1,8 @@
 """One place for each indicator: outside the tests, an indicator id is written only in the dictionary
 (dbt_project/seeds/indicateurs_dictionnaire.csv), the SQL of its mart (dbt_project/models/marts/mart_*.sql),
 the report's layout where it is laid out by hand (milo_pipeline/lib/report/layout.py) and the funder files
-that select it (milo_pipeline/config/financeurs/*.yaml). Comments and documentation may name an id; code and
+that select it (milo_pipeline/config/financeurs/*.yaml, and the network's
+milo_pipeline/config/reseau/financeurs/*.yaml). Comments and documentation may name an id; code and
 configuration may not (a copy of a fact the dictionary holds)."""
 
 import csv
@@ -58,7 +59,8 @@ def test_an_indicator_id_is_written_only_where_it_belongs():
             trouves[nom] = vus
     for chemin in sorted((REPO / "milo_pipeline").rglob("*.yaml")):
         nom = chemin.relative_to(REPO).as_posix()
-        if "/config/financeurs/" not in nom and (vus := occurrences(ids, yaml_sans_commentaires(chemin))):
+        financeurs = re.search(r"/config/(reseau/)?financeurs/", nom)
+        if not financeurs and (vus := occurrences(ids, yaml_sans_commentaires(chemin))):
             trouves[nom] = vus
     for chemin in sorted((REPO / "milo_pipeline" / "templates").rglob("*")):
         if chemin.is_file() and (vus := occurrences(ids, chemin.read_text(encoding="utf-8"))):

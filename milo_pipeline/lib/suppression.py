@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -58,18 +59,21 @@ class Groupe:
     parties: tuple[Hashable, ...]
     total: Hashable | None = None
 
-    @property
+    @cached_property
     def cellules(self) -> tuple[Hashable, ...]:
         return self.parties if self.total is None else (self.total, *self.parties)
 
 
 def secretiser(cellules: Mapping[Hashable, Cellule], groupes: Iterable[Groupe], seuil: int = 5,
                figees: Mapping[Hashable, bool] | None = None,
-               ecarts: Iterable[tuple[Hashable, Hashable]] = ()) -> dict[Hashable, str]:
+               ecarts: Iterable[tuple[Hashable, Hashable]] = (), par_lot: bool = False) -> dict[Hashable, str]:
     """The masked cells, each with why: `primaire`, `population`, `secondaire` or `déjà masqué` (a cell of
     `figees` sent masked before). `cellules` in table order (the order breaks ties, so the result is the same for
     the same table); `figees`: cells already published, True when they were sent masked; `ecarts`: pairs (outer,
-    inner) of cells over nested periods whose difference, when both are published, must be 0 or at least k."""
+    inner) of cells over nested periods whose difference, when both are published, must be 0 or at least k;
+    `par_lot`: the audit masks a neighbour for every recomputable cell not linked to one already handled in the
+    same pass, instead of for the first one only (a large table, the network's: far fewer passes, a few more
+    cells masked)."""
     if seuil < 2:
         raise ValueError(f"seuil du secret statistique invalide : {seuil} (attendu un entier ≥ 2)")
     groupes = list(groupes)
@@ -83,6 +87,11 @@ def secretiser(cellules: Mapping[Hashable, Cellule], groupes: Iterable[Groupe], 
     if inconnues := [c for c in figees if c not in cellules]:
         raise ValueError(f"cellules déjà publiées absentes du tableau : {inconnues}")
     rang = {cle: i for i, cle in enumerate(cellules)}
+    systemes: dict = {}
+    par_cellule: dict[Hashable, list[int]] = {}
+    for i, groupe in enumerate(groupes):
+        for c in groupe.cellules:
+            par_cellule.setdefault(c, []).append(i)
     motifs = {cle: ANTERIEUR for cle, masquee in figees.items() if masquee}
     motifs |= {cle: PRIMAIRE for cle, c in cellules.items()
                if cle not in figees and c.effectif is not None and 1 <= c.effectif < seuil}
@@ -90,7 +99,8 @@ def secretiser(cellules: Mapping[Hashable, Cellule], groupes: Iterable[Groupe], 
         if (_populations(cellules, motifs, figees) or _secondaire(cellules, groupes, motifs, seuil, rang, figees)
                 or _ecarts(cellules, ecarts, motifs, seuil, rang, figees)):
             continue
-        if not _proteger(recalculables(groupes, motifs), cellules, groupes, motifs, rang, figees):
+        if not _proteger(recalculables(groupes, motifs, systemes), cellules, groupes, motifs, rang, figees,
+                         par_cellule, par_lot):
             return motifs
 
 
@@ -144,13 +154,16 @@ def _candidat(groupe: Groupe, cellules, motifs: dict, rang: dict, figees: Mappin
     return None
 
 
-def recalculables(groupes: Iterable[Groupe], masquees: Iterable[Hashable]) -> set[Hashable]:
+def recalculables(groupes: Iterable[Groupe], masquees: Iterable[Hashable],
+                  systemes: dict | None = None) -> set[Hashable]:
     """The masked cells whose value the published cells determine through the groups' equations.
 
     Unknowns are the masked cells, each group gives one equation (published cells are constants). A cell is
     determined when its unit vector lies in the row space of the system: its squared norm on the orthonormal
     basis of that space (the first right-singular vectors) is 1. The system is solved per connected component
-    (equations sharing unknowns): small systems instead of one large one."""
+    (equations sharing unknowns): small systems instead of one large one. `systemes`: the cells each system
+    determines, kept across calls on the same `groupes` (the loop of `secretiser` masks one cell at a time: the
+    other systems stay)."""
     masquees = set(masquees)
     parent: dict[Hashable, Hashable] = {}
 
@@ -161,52 +174,66 @@ def recalculables(groupes: Iterable[Groupe], masquees: Iterable[Hashable]) -> se
         return c
 
     lignes = []
-    for groupe in groupes:
+    for i, groupe in enumerate(groupes):
         inconnues = [c for c in groupe.cellules if c in masquees]
         if not inconnues:
             continue
-        lignes.append((groupe, inconnues))
+        lignes.append((i, groupe, inconnues))
         for c in inconnues:
             parent.setdefault(c, c)
         for c in inconnues[1:]:
             parent[racine(c)] = racine(inconnues[0])
-    composantes: dict[Hashable, list[Groupe]] = {}
-    for groupe, inconnues in lignes:
-        composantes.setdefault(racine(inconnues[0]), []).append(groupe)
+    composantes: dict[Hashable, list[tuple]] = {}
+    for i, groupe, inconnues in lignes:
+        composantes.setdefault(racine(inconnues[0]), []).append((i, groupe, tuple(inconnues)))
     determinees = set()
+    systemes = {} if systemes is None else systemes
     for equations in composantes.values():
-        colonne = {c: j for j, c in enumerate(dict.fromkeys(c for g in equations for c in g.cellules
-                                                            if c in masquees))}
-        systeme = np.zeros((len(equations), len(colonne)))
-        for i, groupe in enumerate(equations):
-            for partie in groupe.parties:
-                if partie in masquees:
-                    systeme[i, colonne[partie]] += 1
-            if groupe.total in masquees:
-                systeme[i, colonne[groupe.total]] -= 1
-        _, valeurs, vt = np.linalg.svd(systeme, full_matrices=False)
-        base = vt[:int((valeurs > 1e-9).sum())]
-        norme = (base ** 2).sum(axis=0)
-        determinees |= {c for c, j in colonne.items() if norme[j] > 1 - 1e-9}
+        cle = tuple((i, inconnues) for i, _, inconnues in equations)
+        if cle not in systemes:
+            systemes[cle] = _determinees([g for _, g, _ in equations], masquees)
+        determinees |= systemes[cle]
     return determinees
 
 
-def _proteger(fuites: set, cellules, groupes: list[Groupe], motifs: dict, rang: dict, figees: Mapping) -> bool:
+def _determinees(equations: list[Groupe], masquees: set) -> set[Hashable]:
+    """The unknowns (masked cells) one connected system of equations determines."""
+    colonne = {c: j for j, c in enumerate(dict.fromkeys(c for g in equations for c in g.cellules
+                                                        if c in masquees))}
+    systeme = np.zeros((len(equations), len(colonne)))
+    for i, groupe in enumerate(equations):
+        for partie in groupe.parties:
+            if partie in masquees:
+                systeme[i, colonne[partie]] += 1
+        if groupe.total in masquees:
+            systeme[i, colonne[groupe.total]] -= 1
+    _, valeurs, vt = np.linalg.svd(systeme, full_matrices=False)
+    base = vt[:int((valeurs > 1e-9).sum())]
+    norme = (base ** 2).sum(axis=0)
+    return {c for c, j in colonne.items() if norme[j] > 1 - 1e-9}
+
+
+def _proteger(fuites: set, cellules, groupes: list[Groupe], motifs: dict, rang: dict, figees: Mapping,
+              par_cellule: Mapping[Hashable, list[int]], par_lot: bool = False) -> bool:
     """Masks one published cell for the first recomputable cell: in a group holding it, else in the nearest group
     linked to it through masked cells. False when there is none left to mask (the determination then rests only
-    on totals known outside the table)."""
-    par_cellule: dict[Hashable, list[int]] = {}
-    for i, groupe in enumerate(groupes):
-        for c in groupe.cellules:
-            par_cellule.setdefault(c, []).append(i)
+    on totals known outside the table). `par_cellule`: each cell → the indices of the groups holding it;
+    `par_lot`: one for each recomputable cell not reached from one handled before in this call."""
+    ajout, traitees = False, set()
     for fuite in sorted(fuites, key=rang.__getitem__):
+        if fuite in traitees:
+            continue
         vues, frontiere = {fuite}, [fuite]
         while frontiere:
             voisins = [groupes[i] for i in sorted({i for c in frontiere for i in par_cellule.get(c, ())})]
-            for groupe in voisins:
-                if (cle := _candidat(groupe, cellules, motifs, rang, figees)) is not None:
-                    motifs[cle] = SECONDAIRE
-                    return True
+            cle = next((k for g in voisins if (k := _candidat(g, cellules, motifs, rang, figees)) is not None), None)
+            if cle is not None:
+                motifs[cle] = SECONDAIRE
+                ajout = True
+                break
             frontiere = [c for g in voisins for c in g.cellules if c in motifs and c not in vues]
             vues.update(frontiere)
-    return False
+        if ajout and not par_lot:
+            return True
+        traitees |= vues
+    return ajout

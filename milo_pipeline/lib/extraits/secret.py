@@ -192,15 +192,24 @@ def paires_emboitees(cellules: Mapping[Cle, Cellule], figees: Mapping[Cle, bool]
     return paires
 
 
-def secretiser_indicateurs(lignes: Iterable[Ligne], structure: Structure, seuil: int = SEUIL_DEFAUT,
-                           publiees: Iterable[Publiee] = ()) -> Secretisation:
-    """The whole indicator table masked: `valeur` → `s` for every masked cell.
+@dataclass(frozen=True)
+class Preparation:
+    """What `secretiser` is given for one table: its rows (a value already sent put back), cells, groups, cells
+    already sent (`figees`) and pairs over nested periods; what the result keeps of it."""
 
-    `publiees`: the cells already sent to anyone (every funder, the public report) for a period equal to, nested
-    in or holding a period of the table. A cell of the table already sent keeps what was sent (its value, or its
-    mask). Every other cell is also checked against the cells of the same indicator and modality over nested
-    periods, sent before or in this table: their difference must be 0 or at least k (through the numerators for
-    shares)."""
+    lignes: list[Ligne]
+    cellules: dict[Cle, Cellule]
+    groupes: list[Groupe]
+    figees: dict[Cle, bool]
+    paires: list[tuple[Cle, Cle]]
+    effectifs: dict[Cle, int | None]
+    non_declares: list[str]
+    figees_differentes: list[Cle]
+
+
+def preparer(lignes: Iterable[Ligne], structure: Structure, publiees: Iterable[Publiee] = ()) -> Preparation:
+    """The cells, groups, cells already sent and nested pairs of one table (`secretiser_indicateurs`; the network's
+    consolidation prepares each structure's table the same way, `lib/reseau/secret.py`)."""
     lignes = [dict(r) for r in lignes]
     anterieures: dict[Cle, Publiee] = {}
     for p in publiees:
@@ -220,11 +229,25 @@ def secretiser_indicateurs(lignes: Iterable[Ligne], structure: Structure, seuil:
             cellules[k] = Cellule(p.effectif)
             figees[k] = p.masque
     groupes += groupes_evolutions(cellules, structure)
-    motifs = secretiser(cellules, groupes, seuil, figees, paires_emboitees(cellules, figees))
-    masquees = tuple({**r, "valeur": MASQUE} if cle(r) in motifs else r for r in lignes)
-    motifs = {k: m for k, m in motifs.items() if k in effectifs}
-    return Secretisation(masquees, motifs, tuple(non_declares), effectifs, sum(m == ECART for m in motifs.values()),
-                         tuple(figees_differentes))
+    return Preparation(lignes, cellules, groupes, figees, paires_emboitees(cellules, figees), effectifs,
+                       non_declares, figees_differentes)
+
+
+def secretiser_indicateurs(lignes: Iterable[Ligne], structure: Structure, seuil: int = SEUIL_DEFAUT,
+                           publiees: Iterable[Publiee] = ()) -> Secretisation:
+    """The whole indicator table masked: `valeur` → `s` for every masked cell.
+
+    `publiees`: the cells already sent to anyone (every funder, the public report) for a period equal to, nested
+    in or holding a period of the table. A cell of the table already sent keeps what was sent (its value, or its
+    mask). Every other cell is also checked against the cells of the same indicator and modality over nested
+    periods, sent before or in this table: their difference must be 0 or at least k (through the numerators for
+    shares)."""
+    p = preparer(lignes, structure, publiees)
+    motifs = secretiser(p.cellules, p.groupes, seuil, p.figees, p.paires)
+    masquees = tuple({**r, "valeur": MASQUE} if cle(r) in motifs else r for r in p.lignes)
+    motifs = {k: m for k, m in motifs.items() if k in p.effectifs}
+    return Secretisation(masquees, motifs, tuple(p.non_declares), p.effectifs,
+                         sum(m == ECART for m in motifs.values()), tuple(p.figees_differentes))
 
 
 def table_publique(lignes: Iterable[Ligne], seuil: int, publiees: Iterable[Publiee] = (),

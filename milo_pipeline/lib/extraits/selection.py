@@ -22,9 +22,11 @@ from .secret import SEUIL_DEFAUT, Ligne
 from .tracabilite import Qualite, Tracabilite, lire_tracabilite
 
 FINANCEURS = CONFIG / "financeurs"
+FINANCEURS_RESEAU = CONFIG / "reseau" / "financeurs"
 NATURES_PERIODE = ("annee", "mois", "cumul_annuel")
 FORMATS = ("xlsx", "csv")
 CLES_FINANCEUR = {"financeur", "periodes", "formats", "seuil", "indicateurs"}
+CLES_FINANCEUR_RESEAU = CLES_FINANCEUR | {"structures"}
 
 
 class ConfigurationInvalide(Exception):
@@ -50,13 +52,17 @@ class Financeur:
     formats: tuple[str, ...] = FORMATS
     seuil: int = SEUIL_DEFAUT
     fichier: str = ""
+    structures: bool | None = None
+    """A network's funder (config/reseau/financeurs/): True, each structure's rows beside the network's; False, the
+    network's only. None: a Mission Locale's funder (no `structure` column)."""
 
 
-def lire_financeur(path: Path) -> Financeur:
+def lire_financeur(path: Path, reseau: bool = False) -> Financeur:
     """One funder's configuration, checked for its shape (the indicator ids are checked against the dictionary
-    by `verifier_indicateurs`)."""
+    by `verifier_indicateurs`); `reseau`: a network's funder (config/reseau/financeurs/, key `structures`)."""
     path = Path(path)
-    nom_fichier = f"config/financeurs/{path.name}"
+    nom_fichier = f"config/{'reseau/' if reseau else ''}financeurs/{path.name}"
+    cles = CLES_FINANCEUR_RESEAU if reseau else CLES_FINANCEUR
     if not re.fullmatch(r"[a-z][a-z0-9_]*", path.stem):
         raise ConfigurationInvalide(f"{nom_fichier} : nom de fichier invalide (minuscules, chiffres et _ seulement)")
     try:
@@ -64,10 +70,10 @@ def lire_financeur(path: Path) -> Financeur:
     except yaml.YAMLError as exc:
         raise ConfigurationInvalide(f"{nom_fichier} : YAML illisible ({exc})") from None
     if not isinstance(data, dict):
-        raise ConfigurationInvalide(f"{nom_fichier} : attendu des clés {sorted(CLES_FINANCEUR)}")
+        raise ConfigurationInvalide(f"{nom_fichier} : attendu des clés {sorted(cles)}")
     problemes = []
-    if inconnues := set(data) - CLES_FINANCEUR:
-        problemes.append(f"clé(s) inconnue(s) {sorted(inconnues)} (attendu {sorted(CLES_FINANCEUR)})")
+    if inconnues := set(data) - cles:
+        problemes.append(f"clé(s) inconnue(s) {sorted(inconnues)} (attendu {sorted(cles)})")
     if not isinstance(data.get("financeur"), str) or not data["financeur"].strip():
         problemes.append("`financeur` : le nom du financeur est obligatoire")
     periodes = tuple(data.get("periodes") or ("annee",))
@@ -79,6 +85,9 @@ def lire_financeur(path: Path) -> Financeur:
     seuil = data.get("seuil", SEUIL_DEFAUT)
     if not isinstance(seuil, int) or isinstance(seuil, bool) or seuil < 2:
         problemes.append(f"`seuil` : {seuil!r} invalide (attendu un entier ≥ 2)")
+    structures = data.get("structures", False) if reseau else None
+    if reseau and not isinstance(structures, bool):
+        problemes.append(f"`structures` : {structures!r} invalide (attendu true ou false)")
     selections = []
     for entree in data.get("indicateurs") or []:
         if isinstance(entree, str):
@@ -92,7 +101,8 @@ def lire_financeur(path: Path) -> Financeur:
         problemes.append("`indicateurs` : au moins un indicateur attendu")
     if problemes:
         raise ConfigurationInvalide("\n".join(f"{nom_fichier} : {p}" for p in problemes))
-    return Financeur(path.stem, data["financeur"].strip(), tuple(selections), periodes, formats, seuil, nom_fichier)
+    return Financeur(path.stem, data["financeur"].strip(), tuple(selections), periodes, formats, seuil, nom_fichier,
+                     structures)
 
 
 def seuil_commun(financeurs: Iterable[Financeur], seuil_public: int | None = None) -> int:
@@ -101,8 +111,8 @@ def seuil_commun(financeurs: Iterable[Financeur], seuil_public: int | None = Non
     return max([f.seuil for f in financeurs] + ([seuil_public] if seuil_public else []), default=SEUIL_DEFAUT)
 
 
-def charger_financeurs(dossier: Path = FINANCEURS) -> list[Financeur]:
-    return [lire_financeur(p) for p in sorted(Path(dossier).glob("*.yaml"))]
+def charger_financeurs(dossier: Path = FINANCEURS, reseau: bool = False) -> list[Financeur]:
+    return [lire_financeur(p, reseau) for p in sorted(Path(dossier).glob("*.yaml"))]
 
 
 def verifier_indicateurs(financeur: Financeur, dictionnaire: Iterable[str]) -> None:
@@ -171,7 +181,8 @@ def construire_extrait(lignes: Iterable[Ligne], dictionnaire: Iterable[Ligne], f
             continue
         periodes[p] = None
         vues.add((r["indicateur"], r["modalite"]))
-        gardees.append({c: r[c] for c in COLONNES} | {"libelle": libelles.get(r["indicateur"], "")})
+        gardees.append({c: r[c] for c in (*(("structure",) if "structure" in r else ()), *COLONNES)}
+                       | {"libelle": libelles.get(r["indicateur"], "")})
     produits = {indicateur for indicateur, _ in vues}
     absents = [s.indicateur for s in financeur.indicateurs if s.indicateur not in produits]
     absents += [f"{s.indicateur}[{m}]" for s in financeur.indicateurs if s.indicateur in produits

@@ -37,6 +37,22 @@ LIMITES = ("Les écarts entre périodes qui ne s'emboîtent pas (deux mois, deux
            "du contrôle.")
 
 
+GARANTIE_RESEAU = (" Cela vaut aussi entre les structures du réseau : le chiffre du réseau moins ceux des autres "
+                   "structures, ou le chiffre du réseau sur une période moins celui d'une structure sur une période "
+                   "emboîtée, ne donne aucun effectif de 1 à {k_1}.")
+LIMITES_RESEAU = (" Les chiffres qu'une structure publie elle-même (son rapport, ses propres extraits) relèvent de son "
+                  "propre registre : le contrôle du réseau ne les connaît pas.")
+
+
+def _reseau(extrait: Extrait) -> bool:
+    """A network's extract (config/reseau/financeurs/): a `structure` column, the network named on the cover."""
+    return extrait.financeur.structures is not None
+
+
+def colonnes_extrait(extrait: Extrait) -> tuple[str, ...]:
+    return ("structure", *COLONNES_EXTRAIT) if _reseau(extrait) else COLONNES_EXTRAIT
+
+
 DEBUTS_FORMULE = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -65,9 +81,10 @@ def extrait_csv(extrait: Extrait) -> bytes:
     """`;`-separated, UTF-8 with BOM, decimal comma: what French Excel opens as is."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(COLONNES_EXTRAIT)
+    writer.writerow(colonnes_extrait(extrait))
     for r in extrait.lignes:
-        writer.writerow([r["periode_debut"].isoformat(), r["periode_fin"].isoformat(), inerte(r["indicateur"]),
+        writer.writerow([*((inerte(r["structure"]),) if _reseau(extrait) else ()), r["periode_debut"].isoformat(),
+                         r["periode_fin"].isoformat(), inerte(r["indicateur"]),
                          inerte(r["libelle"]), inerte(r["modalite"]), valeur_csv(r["valeur"], r["unite"]),
                          inerte(r["unite"])])
     return buffer.getvalue().encode("utf-8-sig")
@@ -103,13 +120,14 @@ def extrait_xlsx(extrait: Extrait, sources: Sources) -> bytes:
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([])
     for libelle, valeur in (
-        ("Mission Locale", sources.mission_locale),
+        ("Réseau" if _reseau(extrait) else "Mission Locale", sources.mission_locale),
         ("Période(s)", " ; ".join(fr_periode(p.debut, p.fin) for p in extrait.periodes)),
         ("Exports i-milo du", fr_date(sources.date_exports) if sources.date_exports else "date inconnue"),
         ("Secret statistique", f"« {MASQUE} » : valeur masquée (effectif de 1 à {extrait.seuil - 1}, part ou "
                                f"moyenne calculée sur moins de {extrait.seuil} personnes, ou masquage secondaire)."),
-        ("Ce qui est garanti", GARANTIE.format(k=extrait.seuil, k_1=extrait.seuil - 1)),
-        ("Ce qui ne l'est pas", LIMITES),
+        ("Ce qui est garanti", (GARANTIE + (GARANTIE_RESEAU if _reseau(extrait) else "")).format(
+            k=extrait.seuil, k_1=extrait.seuil - 1)),
+        ("Ce qui ne l'est pas", LIMITES + (LIMITES_RESEAU if _reseau(extrait) else "")),
         ("Date de génération", "dans manifest.json (ce classeur est identique d'une exécution à l'autre sur les "
                                "mêmes exports)"),
         ("Indicateurs non produits", ", ".join(extrait.absents) or "aucun"),
@@ -130,13 +148,15 @@ def extrait_xlsx(extrait: Extrait, sources: Sources) -> bytes:
     ws.column_dimensions["B"].width = LARGEUR_PRESENTATION
 
     donnees = wb.create_sheet("Données")
-    _feuille(donnees, COLONNES_EXTRAIT, (13, 13, 30, 50, 30, 10, 7))
+    decalage = 1 if _reseau(extrait) else 0
+    _feuille(donnees, colonnes_extrait(extrait), (*((16,) if decalage else ()), 13, 13, 30, 50, 30, 10, 7))
     for r in extrait.lignes:
-        _ajouter(donnees, [r["periode_debut"], r["periode_fin"], r["indicateur"], r["libelle"], r["modalite"],
-                           valeur_xlsx(r["valeur"], r["unite"]), r["unite"]])
-        for colonne in (1, 2):
+        _ajouter(donnees, [*((r["structure"],) if decalage else ()), r["periode_debut"], r["periode_fin"],
+                           r["indicateur"], r["libelle"], r["modalite"], valeur_xlsx(r["valeur"], r["unite"]),
+                           r["unite"]])
+        for colonne in (1 + decalage, 2 + decalage):
             donnees.cell(donnees.max_row, colonne).number_format = "DD/MM/YYYY"
-        donnees.cell(donnees.max_row, 6).number_format = FORMAT_NOMBRE.get(r["unite"], "General")
+        donnees.cell(donnees.max_row, 6 + decalage).number_format = FORMAT_NOMBRE.get(r["unite"], "General")
 
     definitions = wb.create_sheet("Définitions")
     entetes, *lignes = lignes_definitions(extrait, sources)
