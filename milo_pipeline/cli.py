@@ -342,8 +342,10 @@ def cmd_docs(args) -> int:
 def cmd_consolidate(args) -> int:
     """The network's consolidation of the packages of --packages for --period (lib/reseau/): refusals on stderr,
     outputs published all or nothing into --out; exit 1 (nothing published) when no package could be included."""
+    from .lib.extraits import ConfigurationInvalide
     from .lib.outputs import PublicationImpossible
     from .lib.reseau import consolidation as reseau_consolidation
+    from .lib.reseau import sorties as reseau_sorties
     from .lib.reseau.configuration import ReseauInvalide, lire_reseau
 
     try:
@@ -373,14 +375,21 @@ def cmd_consolidate(args) -> int:
                   "rien n'a été publié (les sorties précédentes sont inchangées).", file=sys.stderr)
             return EXIT_ECHEC
         try:
-            reseau_consolidation.publier_consolidation(consolidation, out, home,
-                                                       ecrivains=reseau_consolidation.ecrivains(consolidation, home))
-        except PublicationImpossible as exc:
+            publies = reseau_sorties.publier(consolidation, out, home)
+        except (PublicationImpossible, ConfigurationInvalide) as exc:
             print(f"Erreur : {exc}", file=sys.stderr)
             return EXIT_ECHEC
     print(f"Consolidation {reseau['code']} ({reseau['nom_court']}), période {periode.label} : {comptes}")
     print(f"Indicateurs du réseau : {out / reseau_consolidation.FICHIER_INDICATEURS}")
     print(f"Manifeste de la consolidation : {out / reseau_consolidation.FICHIER_CONSOLIDATION}")
+    for dossier in publies["extraits"]:
+        print(f"Extrait régional : {dossier}")
+    for chemin in publies["rapport"]:
+        if chemin.suffix == ".html":
+            print(f"Rapport du réseau (page web) : {chemin}")
+    for chemin in publies["rapport"]:
+        if chemin.suffix == ".pdf":
+            print(f"Rapport du réseau : {chemin}")
     return EXIT_OK
 
 

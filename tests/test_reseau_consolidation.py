@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from conftest import cli_env, run_cli, tree
 
 from milo_pipeline.lib.dictionnaire import indicateurs, lire_csv, version_dictionnaire
 from milo_pipeline.lib.periods import parse_period
@@ -30,7 +31,6 @@ from milo_pipeline.lib.reseau.consolidation import (
     indicateurs_reseau_csv,
     publier_consolidation,
 )
-from tests.conftest import cli_env, run_cli, tree
 
 DICTIONNAIRE = indicateurs(lire_csv())
 COLONNES = "periode_debut,periode_fin,indicateur,modalite,valeur,unite,agregation,numerateur,denominateur"

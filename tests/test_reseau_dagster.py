@@ -9,6 +9,8 @@ import json
 
 import dagster as dg
 import pytest
+from test_reseau_consolidation import PAQUETS as LIGNES
+from test_reseau_consolidation import RESEAU_ATTENDU, ecrire_paquet
 
 from milo_pipeline.definitions import defs
 from milo_pipeline.defs.reseau import (
@@ -21,8 +23,6 @@ from milo_pipeline.defs.reseau import (
     structures_reseau,
 )
 from milo_pipeline.defs.resources import MiloSettings
-from tests.test_reseau_consolidation import PAQUETS as LIGNES
-from tests.test_reseau_consolidation import RESEAU_ATTENDU, ecrire_paquet
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import json
 import dagster as dg
 from pydantic import Field
 
+from ..lib.extraits import ConfigurationInvalide
 from ..lib.outputs import PublicationImpossible
 from ..lib.periods import Periode, parse_period
 from ..lib.reseau.configuration import ReseauInvalide, lire_reseau
@@ -26,10 +27,9 @@ from ..lib.reseau.consolidation import (
     RienAConsolider,
     consolider,
     dictionnaire_et_version,
-    ecrivains,
-    publier_consolidation,
 )
 from ..lib.reseau.inventaire import EntreePaquet, derniere_periode, dossier_paquets, inventaire
+from ..lib.reseau.sorties import publier
 from ..lib.reseau.verification import PaquetRefuse, verifier_paquet
 from .resources import MiloSettings
 
@@ -119,8 +119,8 @@ def consolidation_reseau(context: dg.AssetExecutionContext, config: ConfigReseau
         context.log.warning(structure.motif)
     out = milo.out / GROUPE
     try:
-        publier_consolidation(consolidation, out, milo.home, ecrivains=ecrivains(consolidation, milo.home))
-    except (RienAConsolider, PublicationImpossible) as exc:
+        publies = publier(consolidation, out, milo.home)
+    except (RienAConsolider, PublicationImpossible, ConfigurationInvalide) as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from None
     return dg.MaterializeResult(metadata={
         "periode": periode.label, "incluses": len(consolidation.incluses), "refusees": len(consolidation.refusees),
@@ -128,7 +128,9 @@ def consolidation_reseau(context: dg.AssetExecutionContext, config: ConfigReseau
         "structures": dg.MetadataValue.md("\n".join(f"- {s.code} : {s.statut}" + (f" ({s.motif})" if s.motif else "")
                                                     for s in consolidation.structures)),
         FICHIER_INDICATEURS: dg.MetadataValue.path(str(out / FICHIER_INDICATEURS)),
-        FICHIER_CONSOLIDATION: dg.MetadataValue.path(str(out / FICHIER_CONSOLIDATION))})
+        FICHIER_CONSOLIDATION: dg.MetadataValue.path(str(out / FICHIER_CONSOLIDATION)),
+        "rapport": dg.MetadataValue.md("\n".join(f"- `{p}`" for p in publies["rapport"])),
+        "extraits": dg.MetadataValue.md("\n".join(f"- `{p}`" for p in publies["extraits"]) or "aucun")})
 
 
 @dg.sensor(

@@ -125,13 +125,6 @@ def dictionnaire_et_version(seed: Path | None = None) -> tuple[dict[str, Indicat
     return indicateurs(lire_csv(**kwargs)), version_dictionnaire(**kwargs)
 
 
-def ecrivains(consolidation: Consolidation, milo_home: Path) -> list[Ecrivain]:
-    """What the consolidation writes beside indicateurs_reseau.csv and consolidation.json, for the command and the
-    Dagster asset alike: the regional report (lib/report/reseau.py) and the regional funder extracts plug in here,
-    each an `ecrivain(consolidation, dossier)` writing into the staging folder."""
-    return []
-
-
 def consolider(dossier_paquets: Path, periode: Periode, reseau: dict, seed: Path | None = None,
                genere_le: datetime | None = None) -> Consolidation:
     """Verify every package under `dossier_paquets` whole, then compute the network's figures from the accepted ones.
