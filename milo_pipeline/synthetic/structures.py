@@ -118,7 +118,8 @@ def _union_rows(files: list[Path], target: Path, table: str) -> Path:
             rows = _rows(path, fmt)
             if list(next(rows)) != list(COLUMNS[table]):
                 raise ValueError(f"{path} : en-tête inattendu")
-            writer.writerows(["" if v is None else v for v in row] for row in rows)
+            width = len(COLUMNS[table])  # a row read from an XLSX stops at its last filled cell
+            writer.writerows(["" if v is None else v for v in row] + [""] * (width - len(row)) for row in rows)
     return target
 
 
