@@ -483,3 +483,50 @@ def test_structure_cli_and_its_limits(tmp_path):
             Structure(code, index)
     with pytest.raises(ValueError, match="au plus 200000"):
         Structure("ML-01", 1).check_size(200_001)
+
+
+AGREGATS_SOURCE = """periode_debut,periode_fin,indicateur,modalite,valeur,unite,agregation,numerateur,denominateur
+2024-01-01,2024-12-31,pa_nb_jeunes,,120,nb,somme,120,
+2024-01-01,2024-12-31,pa_nb_jeunes,F,50,nb,somme,50,
+2024-01-01,2024-12-31,pa_sexe_pct,F,41.7,pct,rapport,50,120
+2024-01-01,2024-12-31,pacea_montant_eur,,1234.56,eur,somme,1234.56,
+2024-01-01,2024-12-31,parr_duree_moyenne_mois,,7.3,mois,rapport,21.900000,3
+2024-01-01,2024-12-31,pa_nb_jeunes_evolution_pct,,20.0,pct,evolution,20,100
+2024-01-01,2024-12-31,terr_nb_jeunes,Hors territoire,7,nb,non_agregeable,,
+"""
+
+
+def test_a_derived_package_is_the_source_times_an_integer(tmp_path):
+    """Benchmark packages (synthetic/paquets.py): counts, amounts, numerators and denominators × 3 by hand; shares,
+    means and evolutions unchanged; territories kept; the manifest's identity, checksum, size and lines new."""
+    import hashlib
+    import json
+
+    from milo_pipeline.synthetic.paquets import derive_package, plan_sizes
+
+    source = tmp_path / "ML-01_2024"
+    source.mkdir()
+    (source / "agregats.csv").write_text(AGREGATS_SOURCE, encoding="utf-8")
+    (source / "manifest.json").write_text(json.dumps({
+        "format": "milo-pipeline/paquet-reseau", "periode": "2024", "run_id": "abc",
+        "structure": {"code": "ML-01", "nom": "Un", "nom_court": "Un", "departement": "Doubs", "region": "BFC"},
+        "fichiers": {"agregats.csv": {"sha256": "x", "octets": 1, "lignes": 8}}}), encoding="utf-8")
+    target = derive_package(source, tmp_path / "ML-99_2024", {"code": "ML-99", "nom": "Quatre-vingt-dix-neuf"}, 3)
+    lines = (target / "agregats.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == AGREGATS_SOURCE.splitlines()[0]
+    assert [line.split(",", 2)[2] for line in lines[1:]] == [
+        "pa_nb_jeunes,,360,nb,somme,360,", "pa_nb_jeunes,F,150,nb,somme,150,", "pa_sexe_pct,F,41.7,pct,rapport,150,360",
+        "pacea_montant_eur,,3703.68,eur,somme,3703.68,", "parr_duree_moyenne_mois,,7.3,mois,rapport,65.700000,9",
+        "pa_nb_jeunes_evolution_pct,,20.0,pct,evolution,60,300", "terr_nb_jeunes,Hors territoire,7,nb,non_agregeable,,"]
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    data = (target / "agregats.csv").read_bytes()
+    assert manifest["fichiers"]["agregats.csv"] == {"sha256": hashlib.sha256(data).hexdigest(), "octets": len(data),
+                                                   "lignes": 8}
+    assert manifest["structure"] == {"code": "ML-99", "nom": "Quatre-vingt-dix-neuf", "nom_court": "Un",
+                                     "departement": "Doubs", "region": "BFC"}
+    assert manifest["periode"] == "2024" and manifest["run_id"] != "abc"
+    with pytest.raises(ValueError):
+        derive_package(source, tmp_path / "x", {"code": "X"}, 0)
+    # sizes: the largest source not above the target (else the smallest), times the nearest integer
+    assert plan_sizes([209, 1000, 2500, 20_343], {"p": 524, "m": 1827, "g": 8200}) == [
+        ("p", 1), ("p", 2), ("m", 1), ("g", 2)]
