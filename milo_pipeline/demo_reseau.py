@@ -186,15 +186,17 @@ class Processus:
     """The child processes running now: stopped if the demo is interrupted (Ctrl-C, SIGTERM)."""
 
     def __init__(self) -> None:
-        self._verrou, self._actifs = threading.Lock(), set()
+        self._verrou, self._actifs, self._arrete = threading.Lock(), set(), False
 
     def executer(self, commande: list[str], env: dict, journal: Path) -> tuple[int, str, float]:
         """Runs the command, its stdout and stderr into `journal`; returns its exit status, its stderr and the CPU
         seconds it and its children (dbt) used (a measure the other processes of the machine do not change)."""
         journal.parent.mkdir(parents=True, exist_ok=True)
         with open(journal, "w", encoding="utf-8") as sortie:
-            proc = subprocess.Popen(commande, env=env, stdout=sortie, stderr=subprocess.PIPE, text=True)
             with self._verrou:
+                if self._arrete:  # interrupted while this structure's exports were generated
+                    raise KeyboardInterrupt
+                proc = subprocess.Popen(commande, env=env, stdout=sortie, stderr=subprocess.PIPE, text=True)
                 self._actifs.add(proc)
             try:
                 erreurs = proc.stderr.read()
@@ -209,6 +211,7 @@ class Processus:
 
     def arreter(self) -> None:
         with self._verrou:
+            self._arrete = True
             actifs = list(self._actifs)
         for proc in actifs:
             proc.terminate()  # the run stops as on Ctrl-C: nothing published, its lock freed
@@ -262,14 +265,15 @@ def executer_structure(dossiers: Dossiers, s: StructureDemo, annee: int, graine:
 
 
 def executer_structures(dossiers: Dossiers, structures: tuple[StructureDemo, ...], annee: int, graine: int | None,
-                        paralleles: int, annoncer=print) -> list[Resultat]:
+                        paralleles: int, annoncer=None) -> list[Resultat]:
     """Every structure, `paralleles` at a time, largest first; one line each as it ends. Results in list order."""
+    annoncer = annoncer or (lambda ligne: print(ligne, flush=True))
     processus = Processus()
     resultats: dict[str, Resultat] = {}
     ordre = sorted(structures, key=lambda s: (-s.jeunes, s.index))
-    try:
-        with ThreadPoolExecutor(max(1, paralleles), thread_name_prefix="structure") as pool:
-            futures = {pool.submit(executer_structure, dossiers, s, annee, graine, processus): s for s in ordre}
+    with ThreadPoolExecutor(max(1, paralleles), thread_name_prefix="structure") as pool:
+        futures = {pool.submit(executer_structure, dossiers, s, annee, graine, processus): s for s in ordre}
+        try:
             for future in as_completed(futures):
                 s = futures[future]
                 try:
@@ -282,9 +286,10 @@ def executer_structures(dossiers: Dossiers, structures: tuple[StructureDemo, ...
                          f"{etat} (exports {r.generation:.0f} s, run {r.run:.0f} s, {r.cpu:.0f} s de CPU)")
                 if not r.reussi:
                     print(f"  {s.code} {s.nom} : {r.message}", file=sys.stderr, flush=True)
-    except BaseException:
-        processus.arreter()
-        raise
+        except BaseException:  # Ctrl-C, SIGTERM: no structure starts any more, the running ones are stopped
+            pool.shutdown(wait=False, cancel_futures=True)
+            processus.arreter()
+            raise
     return [resultats[s.code] for s in structures]
 
 
@@ -310,6 +315,9 @@ def lancer(milo_home: Path, fichier: Path = FICHIER_DEMO, annee: int = 2024, gra
         demo = lire_demo(fichier)
     except DemoInvalide as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if paralleles < 1:
+        print(f"Erreur : --paralleles {paralleles} : attendu au moins 1.", file=sys.stderr)
         return EXIT_USAGE
     racine = milo_home / "demo" / "reseau"
     shutil.rmtree(racine, ignore_errors=True)
