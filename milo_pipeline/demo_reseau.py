@@ -350,8 +350,9 @@ def lancer(milo_home: Path, fichier: Path = FICHIER_DEMO, annee: int = 2024, gra
     }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"Durée totale : {time.perf_counter() - debut:.0f} s", flush=True)
     if rapport is None:
-        print(f"Erreur : la consolidation n'a pas écrit le rapport du réseau ({dossiers.consolidation}).",
-              file=sys.stderr)
+        if len(echecs) < len(resultats):
+            print(f"Erreur : la consolidation n'a pas écrit le rapport du réseau ({dossiers.consolidation}).",
+                  file=sys.stderr)
         return EXIT_ECHEC
     print(f"Rapport du réseau : {rapport}")
     return EXIT_OK if not echecs else EXIT_ECHEC
