@@ -325,7 +325,7 @@ def lancer(milo_home: Path, fichier: Path = FICHIER_DEMO, annee: int = 2024, gra
     dossiers.paquets.mkdir(parents=True)
     ecrire_configurations(dossiers, demo)
     total = sum(s.jeunes for s in demo.structures)
-    print(f"Réseau {demo.reseau['code']} (données synthétiques) : {len(demo.structures)} structures, "
+    print(f"Réseau {demo.reseau['code']} (données synthétiques) : {len(demo.structures)} structure(s), "
           f"{_nombre(total)} jeunes accompagnés, {paralleles} run(s) à la fois : {racine}", flush=True)
     debut = time.perf_counter()
     resultats = executer_structures(dossiers, demo.structures, annee, graine, paralleles)

@@ -150,3 +150,52 @@ def test_the_whole_network_demo(tmp_path):
     assert pa(racine / "consolidation" / "indicateurs_reseau.csv", "ARML-T") == propres > 0
     temps = json.loads((racine / "demo_reseau.json").read_text(encoding="utf-8"))
     assert [s["code"] for s in temps["structures"]] == ["ML-A", "ML-B"] and temps["consolidation_code"] == 0
+
+
+def _processus_sous(dossier: Path) -> list[int]:
+    """Pids of the processes whose command line names `dossier` (the runs of a demo in this test's folder)."""
+    pids = []
+    for entree in Path("/proc").iterdir():
+        if entree.name.isdigit():
+            try:
+                ligne = (entree / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if str(dossier) in ligne:
+                pids.append(int(entree.name))
+    return pids
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_demo_and_its_runs(tmp_path):
+    """SIGTERM while the structures run: the demo stops them (nothing left running under its folder), starts no
+    other one, and ends as an interrupted command does (130), saying nothing was published."""
+    import os
+    import signal
+    import time
+
+    fichier = tmp_path / "trois.yaml"
+    fichier.write_text(
+        "reseau: {code: ARML-T, nom: Réseau test, nom_court: Test, region: BFC}\nstructures:\n"
+        "  - {code: ML-A, ville: A, jeunes: 300}\n  - {code: ML-B, ville: B, jeunes: 300}\n"
+        "  - {code: ML-C, ville: C, jeunes: 300}\n", encoding="utf-8")
+    home = tmp_path / "home"
+    demo = subprocess.Popen([sys.executable, "-m", "milo_pipeline.cli", "--milo-home", str(home), "demo", "--reseau",
+                             str(fichier)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        journaux = home / "demo" / "reseau" / "journaux"
+        limite = time.monotonic() + 120
+        while time.monotonic() < limite and len(list(journaux.glob("*.log"))) < 2:
+            time.sleep(0.5)
+        assert len(list(journaux.glob("*.log"))) == 2  # two runs started, the third waits its turn
+        time.sleep(3)
+        demo.send_signal(signal.SIGTERM)
+        sortie, erreurs = demo.communicate(timeout=120)
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+    assert demo.returncode == 130, sortie + erreurs
+    assert "Interrompu : rien n'a été publié" in erreurs and "Traceback" not in erreurs
+    assert _processus_sous(home) == []
+    assert not (journaux / "ML-C.log").exists()  # never started
