@@ -45,15 +45,15 @@ sys.path.insert(0, str(ROOT))
 
 from run import run_measured  # noqa: E402 — benchmarks/run.py: wall time, peak RSS of the process tree
 
+from milo_pipeline.demo_reseau import VARIABLES_ECARTEES  # noqa: E402
 from milo_pipeline.synthetic.paquets import derive_package, plan_sizes  # noqa: E402
 from milo_pipeline.synthetic.structures import network_sizes  # noqa: E402
 
 NATIONAL = (440, 1_200_000)
-ECARTEES = ("DAGSTER_HOME", "MILO_WAREHOUSE", "MILO_EXPORTS", "MILO_OUT", "MILO_MISSION_LOCALE", "MILO_RESEAU")
 
 
 def env() -> dict:
-    return {k: v for k, v in os.environ.items() if k not in ECARTEES}
+    return {k: v for k, v in os.environ.items() if k not in VARIABLES_ECARTEES}
 
 
 def network_file(path: Path, sizes: list[int]) -> Path:
