@@ -18,7 +18,8 @@ other, so memory stays bounded whatever the number of youths. Every value is fic
 One module per table or family of tables (jeunes, evenements, dispositifs, situations, allocations,
 parrainages and parrains, reperage, contacts_entreprises), each a function of the chunk (chunk.py);
 the figures of the seed are in calibration.py, the other assumptions in assumptions.py, the shared
-draws in sampling.py, the file conventions and writers in files.py. The tables of a chunk share one
+draws in sampling.py, the file conventions and writers in files.py; the structures of a network (their
+ranges of ids and SIRET, the union of their exports) in structures.py. The tables of a chunk share one
 random stream: the order of TABLES below is part of the output (same seed, same bytes).
 """
 
