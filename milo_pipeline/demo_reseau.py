@@ -3,8 +3,9 @@ their network packages consolidated into the network's figures and regional repo
 
 The network and its structures come from synthetic/reseau_demo.yaml (or FICHIER, same form): the network's
 identity, and for each structure its code, its town (its name: « Mission Locale de <ville> (données
-synthétiques) ») and its size. Structure i of the list (from 1) is generated with index i (its own ranges of ids
-and SIRET, synthetic/structures.py) and the seed + i. Layout, rewritten by each demo, under MILO_HOME/demo/reseau/:
+synthétiques) », « d' » before a vowel) and its size. Structure i of the list (from 1) is generated with index i
+(its own ranges of ids and SIRET, synthetic/structures.py) and the seed + i. Layout, rewritten by each demo, under
+MILO_HOME/demo/reseau/:
 
     reseau.yaml              the network (config/reseau.yaml's keys; its structures listed)
     exports/<code>/          each structure's exports
@@ -61,11 +62,12 @@ class StructureDemo:
 
     @property
     def nom(self) -> str:
-        return f"Mission Locale de {self.ville} (données synthétiques)"
+        return f"{self.nom_court} (données synthétiques)"
 
     @property
     def nom_court(self) -> str:
-        return f"Mission Locale de {self.ville}"
+        de = "d'" if self.ville[:1].upper() in "AEIOUYÉÈÊÎÔ" else "de "  # Mission Locale d'Aubrelac
+        return f"Mission Locale {de}{self.ville}"
 
 
 @dataclass(frozen=True)

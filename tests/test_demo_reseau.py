@@ -26,8 +26,10 @@ def test_the_demo_network_is_15_structures_of_the_national_spread():
     assert [s.index for s in demo.structures] == list(range(1, 16))
     assert [s.jeunes for s in demo.structures] == network_sizes(15, 40_000)
     assert demo.structures[0].jeunes == 8200 and demo.structures[-1].jeunes == 524
-    assert all(s.nom.startswith("Mission Locale de ") and s.nom.endswith(" (données synthétiques)")
-               for s in demo.structures)
+    assert all(s.nom.startswith(("Mission Locale de ", "Mission Locale d'"))
+               and s.nom.endswith(" (données synthétiques)") for s in demo.structures)
+    assert demo.structures[3].nom == "Mission Locale d'Aubrelac (données synthétiques)"
+    assert demo.structures[3].nom_court == "Mission Locale d'Aubrelac"
 
 
 def test_network_sizes_by_hand():
