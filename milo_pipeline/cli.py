@@ -274,6 +274,13 @@ def cmd_demo(args) -> int:
     from .synthetic.generator import generate
 
     home = _milo_home(args).resolve()
+    if args.reseau:  # a network of synthetic structures, each run, then consolidated (demo_reseau.py)
+        from . import demo_reseau
+
+        _rendre_prive(home)
+        with _seul_ecrivain(home, f"milo-pipeline demo --reseau --year {args.year}", attendre=not args.no_wait):
+            return demo_reseau.lancer(home, Path(args.reseau), args.year, args.seed, args.paralleles,
+                                      Path(args.out) if args.out else None)
     # the demo's exports are rewritten under MILO_HOME: under the lock too, as the run that reads them
     with _seul_ecrivain(home, f"milo-pipeline demo --year {args.year}", attendre=not args.no_wait):
         exports = home / "demo" / "exports"
@@ -417,6 +424,12 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", help="dossier de sortie (défaut : MILO_HOME/demo/out)")
     demo.add_argument("--no-wait", action="store_true", help=AIDE_NO_WAIT)
     demo.add_argument("--confirmer-baisse", action="store_true", help=AIDE_CONFIRMER_BAISSE)
+    demo.add_argument("--reseau", nargs="?", const=str(Path(__file__).parent / "synthetic" / "reseau_demo.yaml"),
+                      metavar="FICHIER", help="un réseau de Missions Locales synthétiques (15 par défaut, "
+                      "synthetic/reseau_demo.yaml, ou FICHIER) : chacune exécutée, puis consolidées (rapport du "
+                      "réseau, dans MILO_HOME/demo/reseau/consolidation sauf --out) ; --youths est ignoré")
+    demo.add_argument("--paralleles", type=int, default=2, metavar="N",
+                      help="avec --reseau : runs des structures exécutés en même temps (défaut 2)")
     demo.set_defaults(func=cmd_demo)
     purge = sub.add_parser("purge", help="supprime les exports archivés et les dossiers de run antérieurs à une date")
     purge.add_argument("--before", required=True, metavar="AAAA-MM-JJ",

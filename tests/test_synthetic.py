@@ -358,3 +358,175 @@ def test_xlsx_bytes_do_not_depend_on_the_clock(tmp_path, monkeypatch):
     assert first == second
     with zipfile.ZipFile(io.BytesIO(second)) as z:
         assert b"2025-01-15T08:00:00Z" in z.read("docProps/core.xml")
+
+
+# ---------------------------------------------------------------- structures of a network (issue 16)
+
+ID_COLUMNS = {  # the identifier columns of each table (config/exports.yaml, type identifiant) and the SIRET
+    "jeunes": ("id_jeune",), "evenements": ("id_evenement", "id_jeune"), "dispositifs": ("id_jeune",),
+    "situations": ("id_jeune",), "allocations": ("id_jeune",),
+    "parrainages": ("id_parrainage", "id_jeune", "id_parrain"), "parrains": ("id_parrain",),
+    "reperage": ("id_contact", "id_jeune"), "contacts_entreprises": ("id_contact", "siret"),
+}
+KEYS = {"jeunes": "id_jeune", "evenements": "id_evenement", "parrainages": "id_parrainage", "parrains": "id_parrain",
+        "reperage": "id_contact", "contacts_entreprises": "id_contact"}
+
+
+def read_table(path: Path, table: str) -> pd.DataFrame:
+    if path.suffix == ".xlsx":
+        return pd.read_excel(path, dtype=str).fillna("")
+    fmt = generator.FORMATS[table]
+    return pd.read_csv(path, sep=fmt.sep, encoding="utf-8-sig" if fmt.bom else fmt.encoding, dtype=str,
+                       keep_default_na=False)
+
+
+def luhn(number: str) -> bool:
+    digits = [int(c) for c in number[::-1]]
+    return sum(d if i % 2 == 0 else (2 * d - 9 if d > 4 else 2 * d) for i, d in enumerate(digits)) % 10 == 0
+
+
+@pytest.fixture(scope="module")
+def three_structures(tmp_path_factory) -> dict[str, dict[str, Path]]:
+    from milo_pipeline.synthetic.structures import Structure
+
+    root = tmp_path_factory.mktemp("structures")
+    return {code: generate(root / code, youths=youths, seed=2024 + index, structure=Structure(code, index))
+            for code, index, youths in (("ML-01", 1, 300), ("ML-02", 2, 800), ("ML-07", 7, 500))}
+
+
+def test_a_structure_is_the_default_exports_with_its_own_ids(tmp_path):
+    """Same seed and size: every row, date and category the same; ids moved by index × 10^10; each SIRET replaced
+    by another valid one, one for one (an employer stays one employer)."""
+    from milo_pipeline.synthetic.structures import Structure
+
+    plain = generate(tmp_path / "plain", youths=300, seed=7)
+    own = generate(tmp_path / "own", youths=300, seed=7, structure=Structure("ML-03", 3))
+    for table in TABLES:
+        a, b = read_table(plain[table], table), read_table(own[table], table)
+        assert list(a.columns) == list(b.columns) and len(a) == len(b) > 0, table
+        others = [c for c in a.columns if c not in ID_COLUMNS[table]]
+        pd.testing.assert_frame_equal(a[others], b[others], obj=table)
+        for column in ID_COLUMNS[table]:
+            filled = a[column] != ""
+            assert (b[column] != "").equals(filled), (table, column)
+            if column == "siret":
+                pairs = pd.DataFrame({"a": a[column], "b": b[column]}).drop_duplicates()
+                assert pairs["a"].is_unique and pairs["b"].is_unique  # one for one
+                assert not set(pairs["a"]) & set(pairs["b"])
+                assert all(len(s) == 14 and luhn(s) and luhn(s[:9]) for s in pairs["b"])
+            else:
+                moved = a.loc[filled, column].astype(int) + 3 * 10**10
+                assert (b.loc[filled, column].astype(int) == moved).all(), (table, column)
+
+
+def test_structures_have_disjoint_ids_and_sirets(three_structures):
+    frames = {code: {t: read_table(p, t) for t, p in paths.items()} for code, paths in three_structures.items()}
+    for table, columns in ID_COLUMNS.items():
+        for column in columns:
+            values = {code: set(f[table][column]) - {""} for code, f in frames.items()}
+            assert all(values.values()), (table, column)
+            codes = sorted(values)
+            for i, one in enumerate(codes):
+                for other in codes[i + 1:]:
+                    assert not values[one] & values[other], (table, column, one, other)
+    # structure 2 (seed 2026, 800 youths): its youths' ids are its own block, the first chunk's
+    ids = frames["ML-02"]["jeunes"]["id_jeune"].astype(int)
+    assert ids.min() == 2 * 10**10 + 10**7 and ids.max() < 2 * 10**10 + 2 * 10**7
+
+
+def test_the_union_of_structures_loads(three_structures, tmp_path, monkeypatch):
+    """The union's files are read by the real ingestion: no duplicate key, every reference found, every row kept;
+    one header per file."""
+    import duckdb
+
+    from milo_pipeline.lib.ingestion import ingest_exports
+    from milo_pipeline.lib.pseudonymisation import ENV_KEY
+    from milo_pipeline.synthetic.structures import union
+
+    paths = union(list(map(lambda p: p["jeunes"].parent, three_structures.values())), tmp_path / "union")
+    assert paths["dispositifs"].suffix == ".csv"  # each structure's XLSX, together as CSV
+    expected = {t: sum(len(read_table(p[t], t)) for p in three_structures.values()) for t in TABLES}
+    for table, path in paths.items():
+        frame = read_table(path, table)
+        assert len(frame) == expected[table], table
+        if table in KEYS:
+            assert frame[KEYS[table]].is_unique, table
+    monkeypatch.setenv(ENV_KEY, "cle-de-test-de-l-union-des-structures-32")
+    home = tmp_path / "home"
+    ingest_exports(tmp_path / "union", home / "warehouse.duckdb", home)
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        for table in TABLES:
+            assert con.execute(f"select count(*) from raw.{table}").fetchone()[0] == expected[table], table
+
+
+def test_union_refuses_exports_of_different_dates(three_structures, tmp_path):
+    from milo_pipeline.synthetic.structures import union
+
+    other = generate(tmp_path / "2025", youths=40, year=2025)
+    with pytest.raises(ValueError, match="dates différentes"):
+        union([three_structures["ML-01"]["jeunes"].parent, other["jeunes"].parent], tmp_path / "u")
+
+
+def test_structure_cli_and_its_limits(tmp_path):
+    from milo_pipeline.synthetic.structures import Structure
+
+    result = subprocess.run(
+        [sys.executable, "-m", "milo_pipeline.synthetic", "--out", str(tmp_path), "--youths", "40",
+         "--structure", "ML-09", "--index", "9"], capture_output=True, text=True, check=True)
+    jeunes = next(Path(line) for line in result.stdout.splitlines() if "jeunes_" in line)
+    assert read_table(jeunes, "jeunes")["id_jeune"].str.startswith("9001").all()
+    alone = subprocess.run([sys.executable, "-m", "milo_pipeline.synthetic", "--out", str(tmp_path),
+                            "--structure", "ML-09"], capture_output=True, text=True)
+    assert alone.returncode == 2 and "--structure and --index go together" in alone.stderr
+    for code, index in (("ML 01", 1), ("ML-01", 0), ("ML-01", 901)):
+        with pytest.raises(ValueError):
+            Structure(code, index)
+    with pytest.raises(ValueError, match="au plus 200000"):
+        Structure("ML-01", 1).check_size(200_001)
+
+
+AGREGATS_SOURCE = """periode_debut,periode_fin,indicateur,modalite,valeur,unite,agregation,numerateur,denominateur
+2024-01-01,2024-12-31,pa_nb_jeunes,,120,nb,somme,120,
+2024-01-01,2024-12-31,pa_nb_jeunes,F,50,nb,somme,50,
+2024-01-01,2024-12-31,pa_sexe_pct,F,41.7,pct,rapport,50,120
+2024-01-01,2024-12-31,pacea_montant_eur,,1234.56,eur,somme,1234.56,
+2024-01-01,2024-12-31,parr_duree_moyenne_mois,,7.3,mois,rapport,21.900000,3
+2024-01-01,2024-12-31,pa_nb_jeunes_evolution_pct,,20.0,pct,evolution,20,100
+2024-01-01,2024-12-31,terr_nb_jeunes,Hors territoire,7,nb,non_agregeable,,
+"""
+
+
+def test_a_derived_package_is_the_source_times_an_integer(tmp_path):
+    """Benchmark packages (synthetic/paquets.py): counts, amounts, numerators and denominators × 3 by hand; shares,
+    means and evolutions unchanged; territories kept; the manifest's identity, checksum, size and lines new."""
+    import hashlib
+    import json
+
+    from milo_pipeline.synthetic.paquets import derive_package, plan_sizes
+
+    source = tmp_path / "ML-01_2024"
+    source.mkdir()
+    (source / "agregats.csv").write_text(AGREGATS_SOURCE, encoding="utf-8")
+    (source / "manifest.json").write_text(json.dumps({
+        "format": "milo-pipeline/paquet-reseau", "periode": "2024", "run_id": "abc",
+        "structure": {"code": "ML-01", "nom": "Un", "nom_court": "Un", "departement": "Doubs", "region": "BFC"},
+        "fichiers": {"agregats.csv": {"sha256": "x", "octets": 1, "lignes": 8}}}), encoding="utf-8")
+    target = derive_package(source, tmp_path / "ML-99_2024", {"code": "ML-99", "nom": "Quatre-vingt-dix-neuf"}, 3)
+    lines = (target / "agregats.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == AGREGATS_SOURCE.splitlines()[0]
+    assert [line.split(",", 2)[2] for line in lines[1:]] == [
+        "pa_nb_jeunes,,360,nb,somme,360,", "pa_nb_jeunes,F,150,nb,somme,150,", "pa_sexe_pct,F,41.7,pct,rapport,150,360",
+        "pacea_montant_eur,,3703.68,eur,somme,3703.68,", "parr_duree_moyenne_mois,,7.3,mois,rapport,65.700000,9",
+        "pa_nb_jeunes_evolution_pct,,20.0,pct,evolution,60,300", "terr_nb_jeunes,Hors territoire,7,nb,non_agregeable,,"]
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    data = (target / "agregats.csv").read_bytes()
+    assert manifest["fichiers"]["agregats.csv"] == {"sha256": hashlib.sha256(data).hexdigest(), "octets": len(data),
+                                                   "lignes": 8}
+    assert manifest["structure"] == {"code": "ML-99", "nom": "Quatre-vingt-dix-neuf", "nom_court": "Un",
+                                     "departement": "Doubs", "region": "BFC"}
+    assert manifest["periode"] == "2024" and manifest["run_id"] != "abc"
+    with pytest.raises(ValueError):
+        derive_package(source, tmp_path / "x", {"code": "X"}, 0)
+    # sizes: the largest source not above the target (else the smallest), times the nearest integer
+    assert plan_sizes([209, 1000, 2500, 20_343], {"p": 524, "m": 1827, "g": 8200}) == [
+        ("p", 1), ("p", 2), ("m", 1), ("g", 2)]

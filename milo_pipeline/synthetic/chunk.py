@@ -6,6 +6,7 @@ allocations and parrainages."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,9 @@ from . import jeunes
 from .assumptions import export_date
 from .calibration import SEED_ACCOMPANIED
 from .sampling import day_of
+
+if TYPE_CHECKING:
+    from .structures import Structure
 
 
 class Calendar:
@@ -32,9 +36,11 @@ class Calendar:
 class Chunk:
     """The rows of every table for one chunk of youths, drawn from one random stream."""
 
-    def __init__(self, seed: int, index: int, accompanied: int, year: int) -> None:
+    def __init__(self, seed: int, index: int, accompanied: int, year: int, structure: Structure | None = None) -> None:
         self.rng = np.random.default_rng([seed, index])
         self.index = index
+        self.structure = structure  # None: the default exports; else its ranges of ids and SIRET (structures.py)
+        self.id_offset = structure.id_offset if structure else 0
         self.cal = Calendar(year)
         self.scale = accompanied / SEED_ACCOMPANIED
         # set by the tables that draw them, read by the tables drawn after

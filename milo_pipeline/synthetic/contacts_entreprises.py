@@ -42,7 +42,11 @@ def table(chunk: Chunk) -> pd.DataFrame:
         uniform(rng, np.full(recall.sum(), previous), cal.start - 1),
     ])
     # unique 8-digit numbers (a block per chunk) spread over the whole range, leading zeros included
-    serial = (chunk.index * 100_000 + rng.permutation(100_000)[:m]) * SIREN_SPREAD % 10**8
+    drawn = rng.permutation(100_000)[:m]
+    if chunk.structure is None:
+        serial = (chunk.index * 100_000 + drawn) * SIREN_SPREAD % 10**8
+    else:  # its own block (structures.py); its employers in the order drawn
+        serial = (chunk.structure.siren_block(chunk.index) + np.argsort(np.argsort(drawn))) * SIREN_SPREAD % 10**8
     siren = np.column_stack([_digits(serial, 8), _luhn_digit(_digits(serial, 8))])
     body = np.column_stack([siren, _digits(rng.integers(1, 100, m), 4)])
     siret = pd.Series(_join(np.column_stack([body, _luhn_digit(body)]))).astype(str).str.zfill(14)
@@ -51,7 +55,7 @@ def table(chunk: Chunk) -> pd.DataFrame:
              + np.array(LAST_NAMES)[rng.integers(0, len(LAST_NAMES), m)]).str.strip()
     order = np.argsort(day, kind="stable")
     return pd.DataFrame({
-        "id_contact": make_ids(500_000_000, chunk.index, day.size), "siret": siret.to_numpy()[employer[order]],
+        "id_contact": make_ids(500_000_000, chunk, day.size), "siret": siret.to_numpy()[employer[order]],
         "raison_sociale": names.to_numpy(dtype=object)[employer[order]], "date_contact": as_dates(day[order]),
         "type_contact": draw(rng, CONTACT_TYPES, day.size),
     })

@@ -110,7 +110,7 @@ def table(chunk: Chunk) -> pd.DataFrame:
     chunk.event_youth, chunk.event_day = youth[order], day[order]
     chunk.event_qualifying = (np.isin(nature, QUALIFYING) & (status == "Présent"))[order]
     return pd.DataFrame({
-        "id_evenement": make_ids(100_000_000, chunk.index, youth.size), "id_jeune": chunk.ids[youth[order]],
+        "id_evenement": make_ids(100_000_000, chunk, youth.size), "id_jeune": chunk.ids[youth[order]],
         "date_evenement": stamp[order].astype("datetime64[s]"), "nature": nature[order],
         "statut": status[order], "conseiller": staff[counsellor[order]], "site": site[order],
     })

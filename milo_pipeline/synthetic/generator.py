@@ -18,7 +18,8 @@ other, so memory stays bounded whatever the number of youths. Every value is fic
 One module per table or family of tables (jeunes, evenements, dispositifs, situations, allocations,
 parrainages and parrains, reperage, contacts_entreprises), each a function of the chunk (chunk.py);
 the figures of the seed are in calibration.py, the other assumptions in assumptions.py, the shared
-draws in sampling.py, the file conventions and writers in files.py. The tables of a chunk share one
+draws in sampling.py, the file conventions and writers in files.py; the structures of a network (their
+ranges of ids and SIRET, the union of their exports) in structures.py. The tables of a chunk share one
 random stream: the order of TABLES below is part of the output (same seed, same bytes).
 """
 
@@ -37,6 +38,7 @@ from .calibration import EXIT_MOTIFS, HOUSING_ACCOMPANIED, HOUSING_FIRST_WELCOME
 from .chunk import Chunk
 from .files import COLUMNS, FORMATS, CsvWriter, XlsxWriter
 from .sampling import split
+from .structures import Structure
 
 __all__ = [  # generate, and the calibration and file conventions the tests read from here
     "COLUMNS", "EXIT_MOTIFS", "FORMATS", "HOUSING_ACCOMPANIED", "HOUSING_FIRST_WELCOME", "OUTREACH_SPOTTED_CANALS",
@@ -49,16 +51,20 @@ TABLES = {  # drawn in this order from the chunk's stream; parrainages and parra
 }
 
 
-def generate(out_dir: Path, youths: int = 3500, seed: int = 2024, year: int = 2024) -> dict[str, Path]:
+def generate(out_dir: Path, youths: int = 3500, seed: int = 2024, year: int = 2024,
+             structure: Structure | None = None) -> dict[str, Path]:
     """Writes one synthetic export file per table of the contract into out_dir.
 
     `youths` is the number of youths accompanied in `year`; the files are those of an export made
     on 15 January of `year + 1`. Youths are generated and appended by chunks of CHUNK_ACCOMPANIED;
     dispositifs is an XLSX file up to XLSX_MAX_YOUTHS youths, a CSV file beyond. The same arguments
-    always give byte-identical files. Returns {table: path}.
+    always give byte-identical files. With a `structure` (structures.py), the same rows with the identifiers
+    and SIRET of its own ranges, disjoint from every other structure's. Returns {table: path}.
     """
     if youths < 1:
         raise ValueError("youths must be at least 1")
+    if structure is not None:
+        structure.check_size(youths)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     export = export_date(year)
@@ -78,7 +84,7 @@ def generate(out_dir: Path, youths: int = 3500, seed: int = 2024, year: int = 20
             for table, path in paths.items()
         }
         for index, accompanied in enumerate(chunks):
-            chunk = Chunk(seed, index, int(accompanied), year)
+            chunk = Chunk(seed, index, int(accompanied), year, structure)
             frames = {table: module.table(chunk) for table, module in TABLES.items()}  # in this order
             frames["parrainages"], frames["parrains"] = parrainages.tables(chunk)
             for table, frame in frames.items():

@@ -141,7 +141,7 @@ def population(chunk: Chunk, accompanied: int) -> None:
         "rqth": rqth, "until": activity_end,
     }.items()}
     chunk.n = n
-    chunk.ids = make_ids(10_000_000, chunk.index, n)
+    chunk.ids = make_ids(10_000_000, chunk, n)
     chunk.accompanied = np.isin(chunk.y["kind"], (NEW, RETURNING))
 
 

@@ -32,7 +32,7 @@ def tables(chunk: Chunk) -> tuple[pd.DataFrame, pd.DataFrame]:
     names = (np.char.upper(np.array(LAST_NAMES)[rng.integers(0, len(LAST_NAMES), n_active + n_former)])
              .astype(object) + " " + np.array(FIRST_NAMES_F + FIRST_NAMES_M)[
                  rng.integers(0, 2 * len(FIRST_NAMES_F), n_active + n_former)])
-    mentor_ids = make_ids(700_000_000, chunk.index, n_active + n_former)
+    mentor_ids = make_ids(700_000_000, chunk, n_active + n_former)
     mentors = pd.DataFrame({
         "id_parrain": mentor_ids, "nom": names,
         "statut": np.concatenate([np.where(retired, "Retraité", "En activité"),
@@ -49,7 +49,7 @@ def tables(chunk: Chunk) -> tuple[pd.DataFrame, pd.DataFrame]:
     mentor[everyone] = rng.permutation(n_active)[: everyone.size]
     motif = np.where(pairs["motif"].isna(), None, pairs["motif"].map(PAIRING_END).fillna("Autre"))
     pairings = pd.DataFrame({
-        "id_parrainage": make_ids(800_000_000, chunk.index, start.size), "id_jeune": chunk.ids[pairs["youth"]],
+        "id_parrainage": make_ids(800_000_000, chunk, start.size), "id_jeune": chunk.ids[pairs["youth"]],
         "id_parrain": mentor_ids[mentor], "date_debut": as_dates(start), "date_fin": as_dates(pairs["sortie"]),
         "motif_fin": motif, "nb_entretiens": rng.poisson(PAIRING_MEETINGS, start.size),
     })

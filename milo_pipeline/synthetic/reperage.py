@@ -73,7 +73,7 @@ def table(chunk: Chunk) -> pd.DataFrame:
     youth = np.concatenate([youth, extra_youth])
     order = np.argsort(day, kind="stable")
     return pd.DataFrame({
-        "id_contact": make_ids(300_000_000, chunk.index, day.size), "date_contact": as_dates(day[order]),
+        "id_contact": make_ids(300_000_000, chunk, day.size), "date_contact": as_dates(day[order]),
         "canal": canal[order], "repere": oui_non(is_spotted[order]),
         "id_jeune": np.where(youth[order] >= 0, chunk.ids[np.maximum(youth[order], 0)], None),
     })

@@ -116,9 +116,10 @@ def oui_non(flags: np.ndarray) -> np.ndarray:
     return np.where(flags, "Oui", "Non").astype(object)
 
 
-def make_ids(base: int, chunk: int, n: int) -> np.ndarray:
-    """Ids unique across chunks: each chunk owns a block of 10^7."""
-    return (base + chunk * 10_000_000 + np.arange(n)).astype(str).astype(object)
+def make_ids(base: int, chunk, n: int) -> np.ndarray:
+    """Ids unique across chunks and structures: each chunk owns a block of 10^7 of the table's range (`base`),
+    each structure a block of 10^10 (`chunk.id_offset`, 0 without a structure: structures.py)."""
+    return (base + chunk.id_offset + chunk.index * 10_000_000 + np.arange(n)).astype(str).astype(object)
 
 
 def spread(rng: np.random.Generator, pool: np.ndarray, youths: int, rows: int) -> np.ndarray:
