@@ -100,7 +100,7 @@ def secretiser(cellules: Mapping[Hashable, Cellule], groupes: Iterable[Groupe], 
         if (_populations(cellules, motifs, figees) or _secondaire(cellules, groupes, motifs, seuil, rang, figees)
                 or _ecarts(cellules, ecarts, motifs, seuil, rang, figees)):
             continue
-        if not _proteger(recalculables(groupes, motifs, systemes), cellules, groupes, motifs, rang, figees,
+        if not _proteger(recalculables(groupes, motifs, systemes, par_cellule), cellules, groupes, motifs, rang, figees,
                          par_cellule, par_lot):
             return motifs
 
@@ -155,8 +155,8 @@ def _candidat(groupe: Groupe, cellules, motifs: dict, rang: dict, figees: Mappin
     return None
 
 
-def recalculables(groupes: Iterable[Groupe], masquees: Iterable[Hashable],
-                  systemes: dict | None = None) -> set[Hashable]:
+def recalculables(groupes: Iterable[Groupe], masquees: Iterable[Hashable], systemes: dict | None = None,
+                  par_cellule: Mapping[Hashable, list[int]] | None = None) -> set[Hashable]:
     """The masked cells whose value the published cells determine through the groups' equations.
 
     Unknowns are the masked cells, each group gives one equation (published cells are constants). A cell is
@@ -164,8 +164,12 @@ def recalculables(groupes: Iterable[Groupe], masquees: Iterable[Hashable],
     homogeneous system (exact sparse elimination, `_determinees`). The system is solved per connected component
     (equations sharing unknowns): small systems instead of one large one. `systemes`: the cells each system
     determines, kept across calls on the same `groupes` (the loop of `secretiser` masks one cell at a time: the
-    other systems stay)."""
+    other systems stay); `par_cellule`: each cell → the indices of the groups holding it (only the groups holding a
+    masked cell are read, not all)."""
     masquees = set(masquees)
+    groupes = groupes if isinstance(groupes, list) else list(groupes)
+    indices = (range(len(groupes)) if par_cellule is None
+               else sorted({i for c in masquees for i in par_cellule.get(c, ())}))
     parent: dict[Hashable, Hashable] = {}
 
     def racine(c: Hashable) -> Hashable:
@@ -175,7 +179,8 @@ def recalculables(groupes: Iterable[Groupe], masquees: Iterable[Hashable],
         return c
 
     lignes = []
-    for i, groupe in enumerate(groupes):
+    for i in indices:
+        groupe = groupes[i]
         inconnues = [c for c in groupe.cellules if c in masquees]
         if not inconnues:
             continue
