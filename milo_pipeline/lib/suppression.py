@@ -36,11 +36,12 @@ a cell sent masked stays masked, a cell sent as a value is never chosen to be ma
 
 from __future__ import annotations
 
+import heapq
+import math
+import random
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-
-import numpy as np
 
 MASQUE = "s"
 PRIMAIRE, POPULATION, SECONDAIRE, ECART, ANTERIEUR = "primaire", "population", "secondaire", "écart", "déjà masqué"
@@ -99,7 +100,7 @@ def secretiser(cellules: Mapping[Hashable, Cellule], groupes: Iterable[Groupe], 
         if (_populations(cellules, motifs, figees) or _secondaire(cellules, groupes, motifs, seuil, rang, figees)
                 or _ecarts(cellules, ecarts, motifs, seuil, rang, figees)):
             continue
-        if not _proteger(recalculables(groupes, motifs, systemes), cellules, groupes, motifs, rang, figees,
+        if not _proteger(recalculables(groupes, motifs, systemes, par_cellule), cellules, groupes, motifs, rang, figees,
                          par_cellule, par_lot):
             return motifs
 
@@ -154,17 +155,21 @@ def _candidat(groupe: Groupe, cellules, motifs: dict, rang: dict, figees: Mappin
     return None
 
 
-def recalculables(groupes: Iterable[Groupe], masquees: Iterable[Hashable],
-                  systemes: dict | None = None) -> set[Hashable]:
+def recalculables(groupes: Iterable[Groupe], masquees: Iterable[Hashable], systemes: dict | None = None,
+                  par_cellule: Mapping[Hashable, list[int]] | None = None) -> set[Hashable]:
     """The masked cells whose value the published cells determine through the groups' equations.
 
     Unknowns are the masked cells, each group gives one equation (published cells are constants). A cell is
-    determined when its unit vector lies in the row space of the system: its squared norm on the orthonormal
-    basis of that space (the first right-singular vectors) is 1. The system is solved per connected component
+    determined when its unit vector lies in the row space of the system, i.e. when it is 0 in every solution of the
+    homogeneous system (exact sparse elimination, `_determinees`). The system is solved per connected component
     (equations sharing unknowns): small systems instead of one large one. `systemes`: the cells each system
     determines, kept across calls on the same `groupes` (the loop of `secretiser` masks one cell at a time: the
-    other systems stay)."""
+    other systems stay); `par_cellule`: each cell → the indices of the groups holding it (only the groups holding a
+    masked cell are read, not all)."""
     masquees = set(masquees)
+    groupes = groupes if isinstance(groupes, list) else list(groupes)
+    indices = (range(len(groupes)) if par_cellule is None
+               else sorted({i for c in masquees for i in par_cellule.get(c, ())}))
     parent: dict[Hashable, Hashable] = {}
 
     def racine(c: Hashable) -> Hashable:
@@ -174,7 +179,8 @@ def recalculables(groupes: Iterable[Groupe], masquees: Iterable[Hashable],
         return c
 
     lignes = []
-    for i, groupe in enumerate(groupes):
+    for i in indices:
+        groupe = groupes[i]
         inconnues = [c for c in groupe.cellules if c in masquees]
         if not inconnues:
             continue
@@ -196,21 +202,96 @@ def recalculables(groupes: Iterable[Groupe], masquees: Iterable[Hashable],
     return determinees
 
 
+_PREMIER = (1 << 61) - 1  # a prime: the random solution's arithmetic (exact elimination first, over the integers)
+
+
 def _determinees(equations: list[Groupe], masquees: set) -> set[Hashable]:
-    """The unknowns (masked cells) one connected system of equations determines."""
-    colonne = {c: j for j, c in enumerate(dict.fromkeys(c for g in equations for c in g.cellules
-                                                        if c in masquees))}
-    systeme = np.zeros((len(equations), len(colonne)))
-    for i, groupe in enumerate(equations):
-        for partie in groupe.parties:
-            if partie in masquees:
-                systeme[i, colonne[partie]] += 1
+    """The unknowns (masked cells) one connected system of equations determines, exactly.
+
+    A cell is determined when it takes the same value in every solution, i.e. when every solution of the homogeneous
+    system has it at 0. The system is brought to row echelon form by sparse elimination over the integers (exact: no
+    rounding, no tolerance; the pivot is taken in the shortest row, on its least shared unknown, so that the rows of
+    one structure are eliminated before the network's long equations fill): its rank, its pivots and its free
+    unknowns are exact. A free unknown is never determined. A solution of the homogeneous system is then drawn at
+    random (free unknowns random, the pivots by back-substitution, modulo a prime of 61 bits): a determined pivot is
+    0 in it for sure; an undetermined one is 0 only by a chance below 2⁻⁶⁰, and is then counted determined (a
+    neighbour masked in addition: never a leak). The seed is fixed: the same table gives the same result."""
+    indice: dict[Hashable, int] = {}
+    lignes: list[dict[int, int]] = []
+    for groupe in equations:
+        ligne: dict[int, int] = {}
+        for c, coef in ((p, 1) for p in groupe.parties):
+            if c in masquees:
+                j = indice.setdefault(c, len(indice))
+                ligne[j] = ligne.get(j, 0) + coef
         if groupe.total in masquees:
-            systeme[i, colonne[groupe.total]] -= 1
-    _, valeurs, vt = np.linalg.svd(systeme, full_matrices=False)
-    base = vt[:int((valeurs > 1e-9).sum())]
-    norme = (base ** 2).sum(axis=0)
-    return {c for c, j in colonne.items() if norme[j] > 1 - 1e-9}
+            j = indice.setdefault(groupe.total, len(indice))
+            ligne[j] = ligne.get(j, 0) - 1
+        lignes.append({j: v for j, v in ligne.items() if v})
+    par_colonne: list[set[int]] = [set() for _ in indice]
+    for i, ligne in enumerate(lignes):
+        for j in ligne:
+            par_colonne[j].add(i)
+    tas = [(len(ligne), i) for i, ligne in enumerate(lignes)]
+    heapq.heapify(tas)
+    faites = [False] * len(lignes)
+    pivots: list[tuple[int, dict[int, int]]] = []
+    while tas:
+        n, i = heapq.heappop(tas)
+        ligne = lignes[i]
+        if faites[i] or n != len(ligne):
+            continue  # done, or pushed again since with another length
+        faites[i] = True
+        if not ligne:
+            continue  # a combination of the rows before: no information
+        for j in ligne:
+            par_colonne[j].discard(i)
+        p = min(ligne, key=lambda j: (len(par_colonne[j]), abs(ligne[j]) != 1, j))
+        a = ligne[p]
+        pivots.append((p, ligne))
+        for k in sorted(par_colonne[p]):
+            autre = lignes[k]
+            b = autre.pop(p)
+            par_colonne[p].discard(k)
+            if a in (1, -1):
+                facteur = b * a
+                for j, v in ligne.items():
+                    if j != p:
+                        w = autre.get(j, 0) - facteur * v
+                        _poser(autre, j, w, k, par_colonne)
+            else:
+                for j in list(autre):
+                    autre[j] *= a
+                for j, v in ligne.items():
+                    if j != p:
+                        _poser(autre, j, autre.get(j, 0) - b * v, k, par_colonne)
+                if autre and (d := math.gcd(*autre.values())) > 1:
+                    for j in autre:
+                        autre[j] //= d
+            heapq.heappush(tas, (len(autre), k))
+    hasard = random.Random(20240101)
+    valeurs = [0] * len(indice)
+    est_pivot = [False] * len(indice)
+    for p, _ in pivots:
+        est_pivot[p] = True
+    for j in range(len(indice)):
+        if not est_pivot[j]:
+            valeurs[j] = hasard.randrange(1, _PREMIER)
+    for p, ligne in reversed(pivots):
+        somme = sum(v * valeurs[j] for j, v in ligne.items() if j != p)
+        valeurs[p] = -somme * pow(ligne[p], -1, _PREMIER) % _PREMIER
+    return {c for c, j in indice.items() if est_pivot[j] and valeurs[j] == 0}
+
+
+def _poser(ligne: dict[int, int], j: int, valeur: int, i: int, par_colonne: list[set[int]]) -> None:
+    """Row i's coefficient of unknown j set to `valeur` (removed at 0), the index of the rows per unknown kept."""
+    if valeur:
+        if j not in ligne:
+            par_colonne[j].add(i)
+        ligne[j] = valeur
+    elif j in ligne:
+        del ligne[j]
+        par_colonne[j].discard(i)
 
 
 def _proteger(fuites: set, cellules, groupes: list[Groupe], motifs: dict, rang: dict, figees: Mapping,
