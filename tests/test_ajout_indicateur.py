@@ -33,13 +33,13 @@ from milo_pipeline.lib.suppression import MASQUE
 REPO = Path(__file__).resolve().parents[1]
 
 LIGNE_COMPTE = ("acc_nb_femmes,296,accompagnes,Jeunes femmes accompagnées,nb,,false,,,,,"
-                "Jeunes accompagnés de sexe féminin dans la période.,")  # comparaison (N−1): none
+                "Jeunes accompagnés de sexe féminin dans la période.,,somme,")  # no N−1; a network sums it
 SQL_COMPTE = """        'acc_nb_femmes': nb("sexe = 'F'"),\n"""
 APRES_COMPTE = "        'acc_nb_entretiens_individuels': 'coalesce(sum(nb_entretiens_individuels), 0)',\n"
 
 LIGNE_REPARTITION = ("acc_moyen_locomotion_pct,297,accompagnes,Moyen de locomotion des jeunes accompagnés,pct,"
                      "moyen_locomotion,false,acc_nb_jeunes,,,,Part des jeunes accompagnés par moyen de locomotion "
-                     "déclaré.,")
+                     "déclaré.,,rapport,acc_nb_jeunes")
 SQL_REPARTITION = "        'acc_moyen_locomotion_pct': 'moyen_locomotion',\n"
 APRES_REPARTITION = "}, repartitions={\n"
 

@@ -223,7 +223,8 @@ def test_graphql_lists_the_monthly_schedule_the_sensor_and_the_checks(server):
             for s in data["schedulesOrError"]["results"]] \
         == [("rafraichissement_mensuel", "0 6 5 * *", "Europe/Paris", "tout", "RUNNING")]
     assert [(s["name"], [t["pipelineName"] for t in s["targets"]], s["sensorState"]["status"])
-            for s in data["sensorsOrError"]["results"]] == [("exports_deposes", ["tout"], "RUNNING")]
+            for s in data["sensorsOrError"]["results"]] == [("exports_deposes", ["tout"], "RUNNING"),
+                                                              ("paquets_deposes", ["reseau"], "RUNNING")]
     checks = {c["name"]: c for c in data["assetNodeOrError"]["assetChecksOrError"]["checks"]}
     assert {"gx_indicateurs", "gx_repartitions"} <= set(checks)
     assert all(c["blocking"] for c in checks.values())
